@@ -1,0 +1,173 @@
+"""Article extraction from one page, after the site's chrome is taken out.
+
+HTML: the outermost elements whose every text block is chrome for the site are dropped from the
+parsed tree (never one holding more than half the page's text, in case the model is wrong),
+then trafilatura extracts body and metadata from the pruned tree, and any output line that is
+still a known chrome text is removed. Text pages: chrome lines are dropped, then headline,
+byline and date are read off the top and the paragraphs kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import py3langid
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+
+from winnow.fingerprint import text_fingerprint, word_count
+from winnow.model import EMPTY_MODEL, SiteModel
+from winnow.segment import Block
+
+MAX_PRUNE_SHARE = 0.5
+_LANG = re.compile(r"^[a-zA-Z]{2,3}\b")
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+(.{2,120})$", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})\b|\b(\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2}, \d{4})\b"
+)
+
+
+@dataclass(slots=True)
+class Article:
+    """What extraction found on one page; empty body when the page holds no article."""
+
+    title: str | None = None
+    byline: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    body: str = ""
+    blocks_removed: int = 0
+    lines_removed: int = 0
+
+
+def chrome_elements(blocks: list[Block], model: SiteModel) -> list[Block]:
+    """The outermost blocks whose whole subtree is chrome, in document order."""
+    n = len(blocks)
+    has_content = [False] * n
+    has_chrome = [False] * n
+    subtree_chars = [0] * n
+    for block in reversed(blocks):  # children come after their parent: fold bottom-up
+        i = block.index
+        if block.n_chars:
+            if model.is_chrome(block.fingerprint, block.signature):
+                has_chrome[i] = True
+            else:
+                has_content[i] = True
+        subtree_chars[i] += block.n_chars
+        if block.parent >= 0:
+            p = block.parent
+            has_content[p] |= has_content[i]
+            has_chrome[p] |= has_chrome[i]
+            subtree_chars[p] += subtree_chars[i]
+    total = sum(b.n_chars for b in blocks) or 1
+    removable = [
+        has_chrome[i] and not has_content[i] and subtree_chars[i] <= MAX_PRUNE_SHARE * total
+        for i in range(n)
+    ]
+    return [b for b in blocks if removable[b.index] and (b.parent < 0 or not removable[b.parent])]
+
+
+def drop_elements(blocks: list[Block]) -> None:
+    """Remove the blocks' elements from their tree, keeping the text that follows them."""
+    for block in blocks:
+        el = block.element
+        if el is not None and el.getparent() is not None:
+            el.drop_tree()
+
+
+def drop_chrome_lines(text: str, model: SiteModel) -> tuple[str, int]:
+    """Lines of extracted text that are known chrome for the site, removed."""
+    if not model.text_keys or not text:
+        return text, 0
+    kept = [line for line in text.split("\n") if text_fingerprint(line) not in model.text_keys]
+    return "\n".join(kept), text.count("\n") + 1 - len(kept)
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """ISO 639-1 code: the page's declared ``lang`` when present, else identified from text."""
+    if declared:
+        match = _LANG.match(declared.strip())
+        if match:
+            return match.group(0).lower()
+    if word_count(text) < 10:
+        return None
+    lang, _ = py3langid.classify(text[:3000])
+    return lang
+
+
+def extract_html(
+    tree: HtmlElement, blocks: list[Block], model: SiteModel = EMPTY_MODEL, url: str | None = None
+) -> Article:
+    """Prune the site's chrome from the parsed page, then extract the article from what is left."""
+    pruned = chrome_elements(blocks, model) if model.text_keys or model.slot_keys else []
+    declared_lang = tree.get("lang") or tree.get("xml:lang")
+    drop_elements(pruned)
+    doc = bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        output_format="python",
+    )
+    if doc is None:
+        return Article(language=detect_language("", declared_lang), blocks_removed=len(pruned))
+    body, lines_removed = drop_chrome_lines(doc.text or "", model)
+    return Article(
+        title=doc.title or None,
+        byline=doc.author or None,
+        published_at=doc.date or None,
+        language=detect_language(body, declared_lang),
+        body=body.strip(),
+        blocks_removed=len(pruned),
+        lines_removed=lines_removed,
+    )
+
+
+def _is_paragraph(line: str) -> bool:
+    return word_count(line) >= 12 or (word_count(line) >= 5 and line[-1:] in ".!?\"'”’:")
+
+
+def extract_text(blocks: list[Block], model: SiteModel = EMPTY_MODEL) -> Article:
+    """Article from a plain-text page: chrome lines out, headline/byline/date off the top."""
+    lines = [b.text for b in blocks if not model.is_chrome(b.fingerprint)]
+    removed = len(blocks) - len(lines)
+    first_para = next((i for i, line in enumerate(lines) if _is_paragraph(line)), len(lines))
+    title = byline = date = None
+    for line in reversed(lines[max(0, first_para - 4) : first_para]):
+        by = _BYLINE.match(line)
+        if by and byline is None:
+            byline = by.group(1).strip()
+        elif _DATE.search(line) and date is None and word_count(line) <= 8:
+            found = _DATE.search(line)
+            date = found.group(0) if found else None
+        elif title is None and 2 <= word_count(line) <= 30:
+            title = line
+    # The body runs from the first paragraph to the last one; short lines in between stay
+    # (subheadings), short lines around it (leftover chrome, a single-page site) do not.
+    last_para = max((i for i, line in enumerate(lines) if _is_paragraph(line)), default=-1)
+    body_lines = lines[first_para : last_para + 1]
+    body = "\n".join(body_lines)
+    return Article(
+        title=title,
+        byline=byline,
+        published_at=_iso_date(date),
+        language=detect_language(body),
+        body=body,
+        lines_removed=removed,
+    )
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    from datetime import datetime
+
+    for fmt in ("%d %B %Y", "%B %d, %Y"):
+        try:
+            return datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,98 @@
+"""Getting page bytes and turning them into text.
+
+Local files may be gzip-compressed (``.gz``). Remote pages are fetched with httpx. Decoding
+follows what a browser does, in order: byte-order mark, the HTTP/meta charset the page declares,
+strict UTF-8, then charset-normalizer's detection for the rest.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from pathlib import Path
+
+import httpx
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+USER_AGENT = "Winnow/0.1 (article extraction)"
+
+
+class FetchError(Exception):
+    """A page could not be read; the message names the location and the cause."""
+
+
+def read_local(path: Path) -> bytes:
+    """Bytes of a local page, gunzipped when the name ends in ``.gz``."""
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.suffix == ".gz" else data
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise FetchError(f"{path}: cannot read page: {exc}") from exc
+
+
+def fetch_url(url: str, client: httpx.Client | None = None, timeout: float = 20.0) -> bytes:
+    """Body of ``url`` after redirects; a non-2xx status is a FetchError naming the URL."""
+    own = client is None
+    client = client or httpx.Client(
+        follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT}
+    )
+    try:
+        response = client.get(url)
+        if response.status_code >= 400:
+            raise FetchError(f"{url}: HTTP {response.status_code}")
+        return response.content
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
+
+
+def _known_codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def detect_encoding(raw: bytes, declared: str | None = None) -> str:
+    """The encoding to decode ``raw`` with (a Python codec name)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    candidates = [declared] if declared else []
+    match = _META_CHARSET.search(raw[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "ignore"))
+    for name in candidates:
+        codec = _known_codec(name) if name else None
+        if codec:
+            # Pages often declare latin-1 but are windows-1252, as browsers assume.
+            return "cp1252" if codec in ("latin_1", "iso8859-1") else codec
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    wide_ok = b"\x00" in raw[:4096]  # UTF-16/32 text always has NUL bytes
+    for guess in from_bytes(raw[:200_000]):
+        if wide_ok or not guess.encoding.startswith(("utf_16", "utf_32")):
+            return guess.encoding
+    return "cp1252"
+
+
+def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding) for page bytes; undecodable bytes become U+FFFD, never an error."""
+    encoding = detect_encoding(raw, declared)
+    text = raw.decode(encoding, errors="replace")
+    if encoding == "utf-8" and text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding

@@ -1,0 +1,136 @@
+"""Cutting a page into blocks, the units the per-site model counts and removes.
+
+An HTML block is a block-level element with the text that belongs to it directly (its own text
+and that of its inline descendants, not that of nested blocks). A text page's blocks are its
+non-empty lines. Each block carries what the model and the warehouse need: its text, tag path,
+link density and position; HTML blocks also keep their element so extraction can drop them from
+the same parsed tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from winnow.fingerprint import normalize_text, structural_signature, text_fingerprint
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main menu "
+    "nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+SKIP_TAGS = frozenset("script style noscript template svg math head iframe object embed".split())
+_BREAKS = BLOCK_TAGS | {"br"}
+_SPACE = re.compile(r"\s+")
+_CLASS_OK = re.compile(r"^[A-Za-z][\w-]{0,40}$")
+
+
+@dataclass(slots=True)
+class Block:
+    """One block of a page, in document order."""
+
+    index: int
+    tag: str
+    tag_path: str
+    text: str
+    n_chars: int
+    link_chars: int
+    depth: int
+    parent: int  # index of the enclosing block, -1 at the top
+    element: HtmlElement | None = field(default=None, repr=False)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.n_chars if self.n_chars else 0.0
+
+    @property
+    def fingerprint(self) -> int:
+        return text_fingerprint(self.text)
+
+    @property
+    def signature(self) -> int:
+        return structural_signature(self.tag_path) if self.element is not None else 0
+
+
+def parse_html(text: str | bytes) -> HtmlElement | None:
+    """Parse once with the same loader trafilatura uses, so its extraction can reuse the tree."""
+    return load_html(text)
+
+
+def _step(el: HtmlElement, tag: str) -> str:
+    classes = [c for c in (el.get("class") or "").split() if _CLASS_OK.match(c)][:2]
+    return tag + "".join(f".{c}" for c in classes)
+
+
+class _Walker:
+    """Depth-first walk that assigns text to the innermost enclosing block."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self._parts: list[list[str]] = []
+        self._links: list[int] = []
+
+    def _add(self, text: str | None, in_link: bool) -> None:
+        if text and self._parts:
+            self._parts[-1].append(text)
+            if in_link:
+                self._links[-1] += len(text.strip())
+
+    def _separate(self, child: HtmlElement) -> None:
+        """A nested block or a <br> separates words; an inline tag does not."""
+        if isinstance(child.tag, str) and child.tag.lower() in _BREAKS:
+            self._add(" ", False)
+
+    def walk(self, el: HtmlElement, path: str, depth: int, parent: int, in_link: bool) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if not tag or tag in SKIP_TAGS:
+            return
+        in_link = in_link or tag == "a"
+        if tag in BLOCK_TAGS:
+            path = f"{path}/{_step(el, tag)}" if path else _step(el, tag)
+            index = len(self.blocks)
+            block = Block(index, tag, path, "", 0, 0, depth, parent, el)
+            self.blocks.append(block)
+            self._parts.append([])
+            self._links.append(0)
+            self._add(el.text, in_link)
+            for child in el:
+                self.walk(child, path, depth + 1, index, in_link)
+                self._separate(child)
+                self._add(child.tail, in_link)
+            text = _SPACE.sub(" ", "".join(self._parts.pop())).strip()
+            block.text, block.n_chars = text, len(text)
+            block.link_chars = min(self._links.pop(), block.n_chars)
+        else:
+            self._add(el.text, in_link)
+            for child in el:
+                self.walk(child, path, depth, parent, in_link)
+                self._separate(child)
+                self._add(child.tail, in_link)
+
+
+def segment_tree(tree: HtmlElement) -> list[Block]:
+    """All blocks of a parsed page in document order, empty ones included (they hold others)."""
+    body = tree.find(".//body") if tree.tag != "body" else tree
+    walker = _Walker()
+    walker.walk(body if body is not None else tree, "", 0, -1, False)
+    return walker.blocks
+
+
+def segment_text(text: str) -> list[Block]:
+    """Blocks of a plain-text page: one per non-empty line, in order."""
+    blocks: list[Block] = []
+    for line in text.splitlines():
+        line = _SPACE.sub(" ", line).strip()
+        if line:
+            blocks.append(Block(len(blocks), "line", "text", line, len(line), 0, 0, -1))
+    return blocks
+
+
+def text_blocks(blocks: list[Block]) -> list[Block]:
+    """The blocks that hold text of their own (the ones the model counts)."""
+    return [b for b in blocks if b.n_chars and normalize_text(b.text)]
