@@ -96,11 +96,61 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return lang
 
 
+CARD_MAX_CHARS = 400
+CARD_SHARE = 0.6
+
+
+def teaser_card_texts(blocks: list[Block]) -> set[int]:
+    """Fingerprints of text blocks that sit in a small card beside a link-only block.
+
+    That is the shape of a section front (headline link + one-line teaser per card); an
+    article's paragraphs sit in a large container instead.
+    """
+    n = len(blocks)
+    subtree = [b.n_chars for b in blocks]
+    has_link_child = [False] * n
+    for b in reversed(blocks):
+        if b.parent >= 0:
+            subtree[b.parent] += subtree[b.index]
+            if b.n_chars and b.link_density >= 0.8:
+                has_link_child[b.parent] = True
+    return {
+        b.fingerprint
+        for b in blocks
+        if b.n_chars
+        and b.link_density < 0.5
+        and b.parent >= 0
+        and has_link_child[b.parent]
+        and subtree[b.parent] <= CARD_MAX_CHARS
+    }
+
+
+def mostly_cards(body: str, cards: set[int]) -> bool:
+    """At least ``CARD_SHARE`` of the body (and three lines) is teaser-card text."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    in_cards = [line for line in lines if text_fingerprint(line) in cards]
+    return len(in_cards) >= 3 and sum(map(len, in_cards)) >= CARD_SHARE * sum(map(len, lines))
+
+
+def looks_like_listing(body: str) -> bool:
+    """A section front or link list, not an article: mostly short list items, no long paragraph.
+
+    trafilatura renders list items as ``- `` lines; an article has at least one paragraph of
+    40+ words, a front page's teasers do not.
+    """
+    lines = [line for line in body.split("\n") if line.strip()]
+    items = [line for line in lines if line.startswith("- ")]
+    if len(items) < 5 or any(word_count(line) >= 40 for line in lines if line not in items):
+        return False
+    return sum(map(len, items)) >= 0.7 * sum(map(len, lines))
+
+
 def extract_html(
     tree: HtmlElement, blocks: list[Block], model: SiteModel = EMPTY_MODEL, url: str | None = None
 ) -> Article:
     """Prune the site's chrome from the parsed page, then extract the article from what is left."""
     pruned = chrome_elements(blocks, model) if model.text_keys or model.slot_keys else []
+    cards = teaser_card_texts(blocks)
     declared_lang = tree.get("lang") or tree.get("xml:lang")
     drop_elements(pruned)
     doc = bare_extraction(
@@ -113,6 +163,8 @@ def extract_html(
     if doc is None:
         return Article(language=detect_language("", declared_lang), blocks_removed=len(pruned))
     body, lines_removed = drop_chrome_lines(doc.text or "", model)
+    if looks_like_listing(body) or mostly_cards(body, cards):
+        body = ""
     return Article(
         title=doc.title or None,
         byline=doc.author or None,
@@ -129,25 +181,31 @@ def _is_paragraph(line: str) -> bool:
 
 
 def extract_text(blocks: list[Block], model: SiteModel = EMPTY_MODEL) -> Article:
-    """Article from a plain-text page: chrome lines out, headline/byline/date off the top."""
-    lines = [b.text for b in blocks if not model.is_chrome(b.fingerprint)]
-    removed = len(blocks) - len(lines)
-    first_para = next((i for i, line in enumerate(lines) if _is_paragraph(line)), len(lines))
+    """Article from a plain-text page: chrome lines out, headline/byline/date off the top.
+
+    The body runs from the first to the last paragraph-like line that is not chrome; short
+    lines in between stay (subheadings), short lines around it (leftover chrome) do not. The
+    headline is looked for just above the body among all lines, chrome included: a page's own
+    headline often repeats in other pages' teaser lists.
+    """
+    lines = [b.text for b in blocks]
+    content = [i for i, b in enumerate(blocks) if not model.is_chrome(b.fingerprint)]
+    paragraphs = [i for i in content if _is_paragraph(lines[i])]
+    removed = len(blocks) - len(content)
+    if not paragraphs:
+        return Article(lines_removed=removed)
+    first, last = paragraphs[0], paragraphs[-1]
     title = byline = date = None
-    for line in reversed(lines[max(0, first_para - 4) : first_para]):
-        by = _BYLINE.match(line)
+    for line in reversed(lines[max(0, first - 5) : first]):
+        by, found = _BYLINE.match(line), _DATE.search(line)
         if by and byline is None:
             byline = by.group(1).strip()
-        elif _DATE.search(line) and date is None and word_count(line) <= 8:
-            found = _DATE.search(line)
-            date = found.group(0) if found else None
-        elif title is None and 2 <= word_count(line) <= 30:
+        elif found and date is None and word_count(line) <= 8:
+            date = found.group(0)
+        elif title is None and 2 <= word_count(line) <= 30 and not _is_paragraph(line):
             title = line
-    # The body runs from the first paragraph to the last one; short lines in between stay
-    # (subheadings), short lines around it (leftover chrome, a single-page site) do not.
-    last_para = max((i for i, line in enumerate(lines) if _is_paragraph(line)), default=-1)
-    body_lines = lines[first_para : last_para + 1]
-    body = "\n".join(body_lines)
+            break
+    body = "\n".join(lines[i] for i in content if first <= i <= last)
     return Article(
         title=title,
         byline=byline,

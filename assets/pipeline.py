@@ -1,0 +1,172 @@
+"""The asset graph: pages → page_blocks → boilerplate → articles → story_clusters.
+
+Each asset is a thin call into ``winnow.stages`` (the same code ``winnow run`` and
+``winnow extract`` use) plus the metadata it reports; each table's checks sit beside it.
+"""
+
+
+import dagster as dg
+
+from assets.report import metadata
+from orchestration.resources import SourcesResource, WarehouseResource
+from winnow import EXTRACTOR_VERSION, checks, stages
+
+GROUP = "winnow"
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=(
+        "One row per page version read from the configured sources (data/sources.yaml): "
+        "page_id, url, site (registered domain), source, file or URL, sha256 content hash, "
+        "byte size, detected encoding, status/error, the raw page (zlib) and the run that "
+        "loaded it. A page whose bytes change gets a new row; an unreadable page gets a row "
+        "with status 'error' naming the file and the problem, and costs no other page."
+    ),
+)
+def pages(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    specs = sources.specs()
+    with warehouse.connect() as con:
+        result = stages.ingest(con, specs, context.run_id)
+    for failure in result.failures[:20]:
+        context.log.warning(failure)
+    return dg.MaterializeResult(metadata=metadata(result, sources=", ".join(s.name for s in specs)))
+
+
+@dg.asset_check(asset=pages, description="page_id is unique among the latest page versions.")
+def page_id_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        passed, details = checks.page_ids_unique(con)
+    return dg.AssetCheckResult(passed=passed, metadata=details)
+
+
+@dg.asset_check(
+    asset=pages, description="Every page could be read (a warning lists those that could not)."
+)
+def pages_readable(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        passed, details = checks.pages_readable(con)
+    details["errors"] = "\n".join(details["errors"])
+    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=details)
+
+
+@dg.asset(
+    deps=[pages],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=(
+        "Every page cut into blocks: block-level DOM elements with their own text for HTML, "
+        "lines for text pages. Each block has a normalised-text fingerprint (lower-case, "
+        "digits → 0, whitespace collapsed), a structural signature (tag path with classes), "
+        "link density and position. Only new page versions are segmented."
+    ),
+)
+def page_blocks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        result = stages.segment(con, context.run_id)
+    return dg.MaterializeResult(metadata=metadata(result))
+
+
+@dg.asset(
+    deps=[page_blocks],
+    group_name=GROUP,
+    kinds={"duckdb", "polars"},
+    description=(
+        "The per-site boilerplate model: every text seen on more than one page of a site "
+        "(kind 'text', keyed by fingerprint) and every template slot judged chrome (kind "
+        "'slot'), with the number of distinct pages holding it, its share of the site, a "
+        "sample, the decision and the reason. site_models holds one hash per site; when it "
+        "changes the site's articles are re-extracted."
+    ),
+)
+def boilerplate(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        result = stages.learn(con, context.run_id, sources.model_window_days)
+    return dg.MaterializeResult(metadata=metadata(result))
+
+
+@dg.asset_check(
+    asset=boilerplate,
+    description="Per site, the share of block text called chrome stays within sane bounds.",
+)
+def chrome_share_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        passed, details = checks.site_chrome_share(con)
+    return dg.AssetCheckResult(
+        passed=passed,
+        metadata={
+            "max_share": details["max_share"],
+            "over_bound": dg.MetadataValue.json(details["over_bound"]),
+            "shares": dg.MetadataValue.json(details["shares"]),
+        },
+    )
+
+
+@dg.asset(
+    deps=[boilerplate],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=(
+        "One row per page: the article once the site's chrome is removed (title, byline, "
+        "published_at, language, body), has_article = false for pages without one (section "
+        "fronts). Lineage: page_id → pages (source, file or URL, content_hash), the run_id "
+        f"and the extractor version ({EXTRACTOR_VERSION}) and site model hash used."
+    ),
+)
+def articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        result = stages.extract(con, context.run_id)
+    for failure in result.failures[:20]:
+        context.log.warning(failure)
+    return dg.MaterializeResult(metadata=metadata(result, extractor_version=EXTRACTOR_VERSION))
+
+
+@dg.asset_check(asset=articles, description="Every page has an article row; articles have bodies.")
+def article_bodies_non_empty(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        passed, details = checks.article_bodies_present(con)
+    return dg.AssetCheckResult(passed=passed, metadata=details)
+
+
+@dg.asset_check(asset=articles, description="No article body is mostly the site's chrome.")
+def bodies_not_mostly_boilerplate(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        passed, details = checks.bodies_not_chrome(con)
+    return dg.AssetCheckResult(
+        passed=passed,
+        metadata={
+            **{k: v for k, v in details.items() if k != "pages"},
+            "pages": dg.MetadataValue.json(details["pages"]),
+        },
+    )
+
+
+@dg.asset(
+    deps=[articles],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=(
+        "Syndicated copies of one story: articles whose bodies share most word 5-grams "
+        "(MinHash LSH), with a stable cluster_id (the smallest page_id), the cluster size and "
+        "the number of sites it spans."
+    ),
+)
+def story_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        result = stages.cluster(con, context.run_id)
+    return dg.MaterializeResult(metadata=metadata(result))
+
+
+ASSETS = [pages, page_blocks, boilerplate, articles, story_clusters]
+CHECKS = [
+    page_id_unique,
+    pages_readable,
+    chrome_share_sane,
+    article_bodies_non_empty,
+    bodies_not_mostly_boilerplate,
+]

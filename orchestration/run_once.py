@@ -1,0 +1,62 @@
+"""``make run``: materialize the whole graph once, in process, with its checks.
+
+Exits non-zero when any step or any error-severity check fails.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import dagster as dg
+
+from assets import ASSETS, CHECKS
+from orchestration.resources import SourcesResource, WarehouseResource
+
+
+def materialize_all(
+    warehouse: WarehouseResource | None = None, sources: SourcesResource | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run every asset and check once in this process."""
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources={
+            "warehouse": warehouse or WarehouseResource(),
+            "sources": sources or SourcesResource(),
+        },
+        raise_on_error=False,
+    )
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Names of error-severity checks that did not pass."""
+    failed = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return failed
+
+
+def main() -> int:
+    warehouse = WarehouseResource()
+    result = materialize_all(warehouse)
+    bad_checks = failed_checks(result)
+    if not result.success or bad_checks:
+        for event in result.get_step_failure_events():
+            print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message}")
+        for name in bad_checks:
+            print(f"FAILED check {name}")
+        return 1
+    from winnow import warehouse as wh
+
+    con = wh.connect(warehouse.path, read_only=True)
+    try:
+        for table, count in wh.table_counts(con).items():
+            print(f"{table:15} {count:>8} rows")
+        print(f"warehouse: {warehouse.path}")
+    finally:
+        con.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

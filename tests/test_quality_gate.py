@@ -1,0 +1,76 @@
+"""Quality gate: Winnow's body F1 must not drop below a per-dataset floor.
+
+Runs only the ``winnow`` system of ``bench/quality.py`` on a fixed subset (``GATE_LIMITS``
+there: the first 60 pages of scrapinghub-aeb, 80 of l3s-gn1, all of cleanportaleval and 120 of
+dragnet-2012, in manifest order), scored by the shared reference ``score.py``. Skipped when the
+shared datasets folder (``../shared/datasets`` or ``$WINNOW_DATASETS``) is absent.
+
+Raising the floors (``bench/quality_floor.json``, ``{"<dataset>": <min body F1>}``):
+
+1. Measure on the same subset: ``uv run python bench/quality.py --gate --systems winnow``
+   (or run this test with ``uv run pytest tests/test_quality_gate.py -rA``; every assertion
+   message and the skip/pass summary show the measured F1).
+2. Set each floor a little below the measured value (e.g. measured F1 rounded down to 2
+   decimals, minus 0.01) so run-to-run noise cannot fail the gate, but a real regression does.
+3. Only ever raise a floor in the same change that improves the score; lower one only with a
+   written reason in the commit message.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.quality import (  # noqa: E402 - needs the repo root on sys.path first
+    GATE_LIMITS,
+    benchmark_system,
+    datasets_dir,
+    load_dataset,
+    load_scorer,
+)
+
+FLOORS_PATH = REPO_ROOT / "bench" / "quality_floor.json"
+
+
+def load_floors() -> dict[str, float]:
+    return {k: float(v) for k, v in json.loads(FLOORS_PATH.read_text()).items()}
+
+
+@pytest.fixture(scope="module")
+def datasets_root() -> Path:
+    root = datasets_dir()
+    if not root.is_dir():
+        pytest.skip(f"shared datasets folder not found at {root} (set WINNOW_DATASETS)")
+    return root
+
+
+def run_winnow_gate(root: Path, name: str, tmp_path: Path) -> dict[str, Any]:
+    dataset = load_dataset(root / name, GATE_LIMITS[name])
+    scorer = load_scorer(root)
+    return benchmark_system(dataset, "winnow", scorer, tmp_path)
+
+
+def test_floors_cover_gate_datasets() -> None:
+    assert set(load_floors()) == set(GATE_LIMITS), "quality_floor.json must list every dataset"
+
+
+@pytest.mark.parametrize("name", list(GATE_LIMITS))
+def test_body_f1_at_least_floor(name: str, datasets_root: Path, tmp_path: Path) -> None:
+    result = run_winnow_gate(datasets_root, name, tmp_path)
+    assert result["status"] == "ok", f"winnow could not run on {name}: {result.get('reason')}"
+    assert result["errors"] == 0, f"winnow page errors on {name}: {result['error_examples']}"
+    body = result["score"]["body"]
+    floor = load_floors()[name]
+    summary = (f"{name}: body F1 {body['f1']:.4f} (P {body['precision']:.4f}, "
+               f"R {body['recall']:.4f}) on {result['pages']} pages, {result['seconds']:.1f} s; "
+               f"floor {floor:.4f}")
+    print(summary)
+    assert body["f1"] >= floor, summary

@@ -1,0 +1,102 @@
+"""Data-quality checks over the warehouse, as plain functions (the asset checks call them).
+
+Each returns ``(passed, details)``; details are small numbers and samples worth showing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from winnow.fingerprint import text_fingerprint
+from winnow.model import site_models
+from winnow.warehouse import read_boilerplate
+
+MAX_SITE_CHROME_SHARE = 0.95
+MAX_BODY_CHROME_SHARE = 0.5
+
+
+def page_ids_unique(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """Each page_id has exactly one latest version (and at most one row per content hash)."""
+    dupes = con.execute(
+        "SELECT count(*) FROM (SELECT page_id, content_hash FROM pages "
+        "GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    latest = con.execute("SELECT count(*) - count(DISTINCT page_id) FROM latest_pages").fetchall()[
+        0
+    ][0]
+    return dupes == 0 and latest == 0, {"duplicate_versions": dupes, "duplicate_latest": latest}
+
+
+def pages_readable(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """Share of latest pages that could be read; failures are listed by their error."""
+    total, failed = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status <> 'ok') FROM latest_pages"
+    ).fetchall()[0]
+    errors = [
+        r[0]
+        for r in con.execute(
+            "SELECT error FROM latest_pages WHERE status <> 'ok' ORDER BY page_id LIMIT 10"
+        ).fetchall()
+    ]
+    return failed == 0, {"pages": total, "failed": failed, "errors": errors}
+
+
+def article_bodies_present(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """Every readable page has an articles row; every row flagged as an article has a body."""
+    missing = con.execute(
+        "SELECT count(*) FROM latest_pages p WHERE status = 'ok' AND NOT EXISTS "
+        "(SELECT 1 FROM articles a WHERE a.page_id = p.page_id)"
+    ).fetchall()[0][0]
+    empty = con.execute(
+        "SELECT count(*) FROM articles WHERE has_article AND length(trim(body)) = 0"
+    ).fetchall()[0][0]
+    with_article, total = con.execute(
+        "SELECT count(*) FILTER (WHERE has_article), count(*) FROM articles"
+    ).fetchall()[0]
+    ok = missing == 0 and empty == 0 and (total == 0 or with_article > 0)
+    return ok, {
+        "pages_without_row": missing,
+        "empty_bodies": empty,
+        "with_article": with_article,
+        "articles": total,
+    }
+
+
+def site_chrome_share(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """Per site, the share of block text the model calls chrome stays below a sane bound.
+
+    A site whose text is nearly all "chrome" means duplicated pages, not a template.
+    """
+    rows = con.execute(
+        "WITH chrome AS (SELECT site, key FROM boilerplate "
+        "WHERE kind = 'text' AND decision = 'boilerplate') "
+        "SELECT b.site, sum(b.n_chars) FILTER (WHERE c.key IS NOT NULL) / sum(b.n_chars) "
+        "FROM page_blocks b LEFT JOIN chrome c ON c.site = b.site AND c.key = b.fingerprint "
+        "WHERE b.site IN (SELECT site FROM site_models) GROUP BY b.site ORDER BY 2 DESC"
+    ).fetchall()
+    shares = {site: round(float(share or 0.0), 3) for site, share in rows}
+    bad = {s: v for s, v in shares.items() if v > MAX_SITE_CHROME_SHARE}
+    return not bad, {
+        "max_share": max(shares.values(), default=0.0),
+        "over_bound": bad,
+        "shares": dict(list(shares.items())[:20]),
+    }
+
+
+def bodies_not_chrome(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """No article body is mostly lines the site's model knows as chrome."""
+    models = site_models(read_boilerplate(con))
+    bad: list[str] = []
+    checked = 0
+    for page_id, site, body in con.execute(
+        "SELECT page_id, site, body FROM articles WHERE has_article"
+    ).fetchall():
+        model = models.get(site or "")
+        if model is None or not model.text_keys:
+            continue
+        checked += 1
+        lines = [line for line in body.split("\n") if line.strip()]
+        chrome = sum(text_fingerprint(line) in model.text_keys for line in lines)
+        if lines and chrome / len(lines) > MAX_BODY_CHROME_SHARE:
+            bad.append(page_id)
+    return not bad, {"checked": checked, "mostly_chrome": len(bad), "pages": bad[:20]}

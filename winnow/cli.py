@@ -1,0 +1,177 @@
+"""The ``winnow`` command line.
+
+winnow extract DATASET_DIR --out PRED.jsonl   # the asset code path over a dataset folder
+winnow run [--sources S] [--warehouse W]      # every stage once, without Dagster
+winnow validate [--sources S]                 # check the sources YAML and manifests
+winnow query "SQL" [--warehouse W]            # read-only SQL on the warehouse
+winnow why PAGE_ID [--warehouse W]            # which blocks of a page were dropped, and why
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from winnow import warehouse
+from winnow.sources import SourceError, iter_page_refs, load_sources
+
+ROOT = Path.cwd()
+console = Console(stderr=True)
+
+
+def _print_frame(frame, title: str | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for name in frame.columns:
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from winnow.pipeline import extract_dataset
+
+    dataset = Path(args.dataset_dir)
+    if not (dataset / "manifest.jsonl").is_file():
+        console.print(f"[red]{dataset}: no manifest.jsonl in this folder[/red]")
+        return 2
+    start = time.perf_counter()
+    records = extract_dataset(dataset, limit=args.limit)
+    elapsed = time.perf_counter() - start
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    empty = sum(not r["body"] for r in records)
+    console.print(
+        f"{len(records)} pages -> {out} in {elapsed:.1f}s "
+        f"({len(records) / max(elapsed, 1e-9):.1f} pages/s; {empty} with an empty body)"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from winnow import stages
+
+    specs = load_sources(args.sources)
+    run_id = f"cli-{uuid.uuid4()}"
+    con = warehouse.connect(args.warehouse)
+    try:
+        for name, stage in (
+            ("pages", lambda: stages.ingest(con, specs, run_id)),
+            ("page_blocks", lambda: stages.segment(con, run_id)),
+            ("boilerplate", lambda: stages.learn(con, run_id)),
+            ("articles", lambda: stages.extract(con, run_id)),
+            ("story_clusters", lambda: stages.cluster(con, run_id)),
+        ):
+            result = stage()
+            counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
+            console.print(f"[bold]{name}[/bold]: {counts}")
+            for failure in result.failures[:10]:
+                console.print(f"  [yellow]{failure}[/yellow]")
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    specs = load_sources(args.sources)
+    problems = 0
+    for spec in specs:
+        pages = 0
+        for ref in iter_page_refs(spec):
+            pages += 1
+            if ref.error:
+                problems += 1
+                console.print(f"[red]{ref.error}[/red]")
+        console.print(f"source '{spec.name}' ({spec.kind}, {spec.path}): {pages} pages")
+    return 1 if problems else 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        _print_frame(warehouse.query_frame(con, args.sql))
+    finally:
+        con.close()
+    return 0
+
+
+WHY_SQL = """
+SELECT b.block_index, b.tag, left(b.text, 70) AS text,
+       coalesce(t.decision, s.decision, 'content') AS decision,
+       coalesce(t.reason, s.reason, 'seen on this page only') AS reason
+FROM page_blocks b
+JOIN latest_pages p ON p.page_id = b.page_id AND p.content_hash = b.content_hash
+LEFT JOIN boilerplate t ON t.site = b.site AND t.kind = 'text' AND t.key = b.fingerprint
+LEFT JOIN boilerplate s ON s.site = b.site AND s.kind = 'slot' AND s.key = b.signature
+WHERE b.page_id = ?
+ORDER BY b.block_index
+"""
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    con = warehouse.connect(args.warehouse, read_only=True)
+    try:
+        frame = warehouse.query_frame(con, WHY_SQL, [args.page_id])
+    finally:
+        con.close()
+    if frame.is_empty():
+        console.print(f"[red]no blocks stored for page {args.page_id!r}[/red]")
+        return 1
+    _print_frame(frame, title=f"blocks of {args.page_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    default_wh = str(ROOT / "data" / "warehouse.duckdb")
+    default_src = str(ROOT / "data" / "sources.yaml")
+    parser = argparse.ArgumentParser(prog="winnow", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("extract", help="extract every page of a dataset folder to JSON lines")
+    p.add_argument("dataset_dir")
+    p.add_argument("--out", required=True, help="predictions file (JSON lines)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N manifest pages")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("run", help="run every stage once into the warehouse (no Dagster)")
+    p.add_argument("--sources", default=default_src)
+    p.add_argument("--warehouse", default=default_wh)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check the sources YAML and every manifest line")
+    p.add_argument("--sources", default=default_src)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("query", help="run read-only SQL on the warehouse")
+    p.add_argument("sql")
+    p.add_argument("--warehouse", default=default_wh)
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("why", help="show each block of a page and why it was kept or dropped")
+    p.add_argument("page_id")
+    p.add_argument("--warehouse", default=default_wh)
+    p.set_defaults(func=cmd_why)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SourceError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The pipeline's stages over the warehouse: each reads what it needs, writes in one transaction.
+
+These are what the Dagster assets (and ``winnow run``) call. Each stage is incremental:
+``segment`` touches only page versions without blocks, ``extract`` only pages whose content,
+site model or extractor changed since their article was made; ``learn`` and ``cluster`` are
+cheap set operations over the whole corpus and are recomputed each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from winnow import EXTRACTOR_VERSION, warehouse
+from winnow.cluster import cluster_stories
+from winnow.fingerprint import word_count
+from winnow.model import EMPTY_MODEL, SiteModel, site_models
+from winnow.pipeline import (
+    BlockCollector,
+    LoadedPage,
+    extract_page,
+    learn_models,
+    load_page,
+    parse_page,
+)
+from winnow.sources import SourceSpec, iter_page_refs
+
+BATCH = 200
+MIN_ARTICLE_WORDS = 40
+
+
+@dataclass
+class StageResult:
+    """What a stage did: counts for metadata, a preview frame, and per-entry failures."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    preview: pl.DataFrame | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pages_frame(pages: list[LoadedPage], run_id: str, loaded_at: datetime) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "page_id": [p.page_id for p in pages],
+            "content_hash": [p.content_hash or "" for p in pages],
+            "url": [p.url for p in pages],
+            "site": [p.site for p in pages],
+            "source": [p.source for p in pages],
+            "location": [p.location for p in pages],
+            "format": [p.fmt for p in pages],
+            "bytes": [len(p.raw) if p.raw is not None else None for p in pages],
+            "encoding": [p.encoding for p in pages],
+            "status": [p.status for p in pages],
+            "error": [p.error for p in pages],
+            "raw_zlib": [warehouse.compress(p.raw) for p in pages],
+            "loaded_at": [loaded_at] * len(pages),
+            "run_id": [run_id] * len(pages),
+        },
+        schema_overrides={"bytes": pl.Int64, "raw_zlib": pl.Binary, "loaded_at": pl.Datetime("us")},
+    ).unique(subset=["page_id", "content_hash"], keep="first", maintain_order=True)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str) -> StageResult:
+    """Read every source's pages and store new page versions (raw bytes kept, compressed)."""
+    result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
+    loaded_at = _now()
+    with warehouse.transaction(con):
+        for spec in specs:
+            for refs in _batches(iter_page_refs(spec), BATCH):
+                pages = [load_page(ref) for ref in refs]
+                for page in pages:
+                    if page.error:
+                        result.failures.append(page.error)
+                result.counts["seen"] += len(pages)
+                result.counts["errors"] += sum(p.status != "ok" for p in pages)
+                frame = _pages_frame(pages, run_id, loaded_at)
+                result.counts["new_versions"] += warehouse.write_pages(con, frame)
+    result.preview = warehouse.query_frame(
+        con,
+        "SELECT page_id, site, source, format, bytes, encoding, status FROM latest_pages "
+        "ORDER BY page_id LIMIT 10",
+    )
+    return result
+
+
+def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+    """Cut the latest version of every page not yet segmented into blocks."""
+    keys = warehouse.pages_without_blocks(con)
+    result = StageResult(counts={"pages_segmented": 0, "blocks_written": 0})
+    with warehouse.transaction(con):
+        for batch in _batches(keys, BATCH):
+            frame = warehouse.read_pages(con, batch)
+            collector = BlockCollector()
+            hashes: list[str] = []
+            for page_id, content_hash, site, fmt, encoding, blob in frame.select(
+                "page_id", "content_hash", "site", "format", "encoding", "raw_zlib"
+            ).iter_rows():
+                before = len(collector)
+                parsed = parse_page(warehouse.decompress(blob), fmt, encoding)
+                collector.add(page_id, site, parsed.blocks)
+                hashes.extend([content_hash] * (len(collector) - before))
+            blocks = collector.frame().with_columns(
+                pl.Series("content_hash", hashes, dtype=pl.String), pl.lit(run_id).alias("run_id")
+            )
+            result.counts["blocks_written"] += warehouse.write_blocks(con, blocks)
+            result.counts["pages_segmented"] += frame.height
+        result.counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
+    result.counts["blocks_total"] = warehouse.scalar(con, "SELECT count(*) FROM page_blocks")
+    result.preview = warehouse.query_frame(
+        con,
+        "SELECT page_id, block_index, tag, left(text, 60) AS text, n_chars, link_density "
+        "FROM page_blocks ORDER BY page_id, block_index LIMIT 10",
+    )
+    return result
+
+
+def models_frame(models: dict[str, SiteModel], run_id: str, learned_at: datetime) -> pl.DataFrame:
+    rows = [
+        (m.site, m.site_pages, len(m.text_keys), len(m.slot_keys), m.model_hash)
+        for m in models.values()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "site": pl.String,
+            "site_pages": pl.Int64,
+            "chrome_texts": pl.Int64,
+            "chrome_slots": pl.Int64,
+            "model_hash": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at"))
+
+
+def learn(
+    con: duckdb.DuckDBPyConnection, run_id: str, window_days: int | None = None
+) -> StageResult:
+    """Relearn the per-site model from the blocks of the latest page versions."""
+    blocks = warehouse.model_blocks(con, window_days)
+    table, models = learn_models(blocks)
+    learned_at = _now()
+    table = table.with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
+    )
+    with warehouse.transaction(con):
+        warehouse.write_model(con, table, models_frame(models, run_id, learned_at))
+    chrome = table.filter(pl.col("decision") == "boilerplate")
+    result = StageResult(
+        counts={
+            "sites": len(models),
+            "rows": table.height,
+            "chrome_texts": chrome.filter(pl.col("kind") == "text").height,
+            "chrome_slots": chrome.filter(pl.col("kind") == "slot").height,
+        }
+    )
+    result.preview = (
+        chrome.sort("pages", descending=True)
+        .select(
+            "site", "kind", "pages", "site_pages", pl.col("sample_text").str.slice(0, 60), "reason"
+        )
+        .head(10)
+    )
+    return result
+
+
+def _article_rows(
+    frame: pl.DataFrame, models: dict[str, SiteModel], run_id: str, failures: list[str]
+) -> pl.DataFrame:
+    rows = []
+    now = _now()
+    for rec in frame.iter_rows(named=True):
+        page = LoadedPage(
+            rec["page_id"],
+            rec["source"],
+            rec["location"],
+            rec["url"],
+            rec["site"],
+            rec["format"],
+            warehouse.decompress(rec["raw_zlib"]),
+            rec["content_hash"],
+            rec["encoding"],
+            "ok",
+        )
+        model = models.get(rec["site"] or "", EMPTY_MODEL)
+        try:
+            article = extract_page(page, model)
+        except Exception as exc:  # one page's failure is recorded, the batch goes on
+            failures.append(f"{rec['page_id']} ({rec['location']}): {type(exc).__name__}: {exc}")
+            continue
+        n_words = word_count(article.body)
+        rows.append(
+            {
+                "page_id": rec["page_id"],
+                "content_hash": rec["content_hash"],
+                "url": rec["url"],
+                "site": rec["site"],
+                "source": rec["source"],
+                "location": rec["location"],
+                "title": article.title,
+                "byline": article.byline,
+                "published_at": article.published_at,
+                "language": article.language,
+                "body": article.body,
+                "n_words": n_words,
+                "has_article": n_words >= MIN_ARTICLE_WORDS,
+                "blocks_removed": article.blocks_removed,
+                "lines_removed": article.lines_removed,
+                "model_hash": model.model_hash if rec["site"] in models else 0,
+                "extractor_version": EXTRACTOR_VERSION,
+                "run_id": run_id,
+                "extracted_at": now,
+            }
+        )
+    return (
+        pl.DataFrame(rows, infer_schema_length=None).with_columns(
+            pl.col("published_at").cast(pl.String).str.to_date(strict=False),
+            pl.col("n_words", "blocks_removed", "lines_removed").cast(pl.Int32),
+            pl.col("model_hash").cast(pl.Int64),
+        )
+        if rows
+        else pl.DataFrame()
+    )
+
+
+def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+    """(Re-)extract the articles of pages that are new or whose site model changed."""
+    models = site_models(warehouse.read_boilerplate(con))
+    keys = warehouse.pages_needing_articles(con, EXTRACTOR_VERSION)
+    result = StageResult(counts={"extracted": 0})
+    with warehouse.transaction(con):
+        for batch in _batches(keys, BATCH):
+            frame = warehouse.read_pages(con, batch)
+            articles = _article_rows(frame, models, run_id, result.failures)
+            result.counts["extracted"] += warehouse.write_articles(con, articles)
+    totals = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE has_article), count(DISTINCT site) FROM articles"
+    ).fetchall()[0]
+    result.counts.update(articles=totals[0], with_article=totals[1], sites=totals[2])
+    result.counts["failed"] = len(result.failures)
+    result.preview = warehouse.query_frame(
+        con,
+        "SELECT page_id, site, title, byline, published_at, language, n_words FROM articles "
+        "WHERE has_article ORDER BY page_id LIMIT 10",
+    )
+    return result
+
+
+def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+    """Group syndicated copies of one story across the whole corpus."""
+    clusters = cluster_stories(warehouse.read_articles(con)).with_columns(
+        pl.lit(run_id).alias("run_id")
+    )
+    with warehouse.transaction(con):
+        warehouse.write_clusters(con, clusters)
+    result = StageResult(
+        counts={
+            "clustered_pages": clusters.height,
+            "clusters": clusters["cluster_id"].n_unique() if clusters.height else 0,
+            "cross_site_clusters": (
+                clusters.filter(pl.col("sites") > 1)["cluster_id"].n_unique()
+                if clusters.height
+                else 0
+            ),
+        }
+    )
+    result.preview = clusters.head(10)
+    return result

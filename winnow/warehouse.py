@@ -1,0 +1,346 @@
+"""The DuckDB warehouse: schema, migrations, and set-based writes handed over as Arrow.
+
+Every write replaces the rows of the keys it brings (delete, then ``INSERT ... BY NAME`` from an
+Arrow table) inside the caller's transaction, so materializing the same input twice leaves the
+same rows. DuckDB allows one writing process at a time: the pipeline opens the file, writes one
+asset in one transaction and closes it; readers (the CLI's ``query``, notebooks) open it
+read-only when no run is writing.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "create core tables",
+        """
+        CREATE TABLE pages (
+            page_id      VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,   -- sha256 of the raw bytes; '' for a failed read
+            url          VARCHAR,
+            site         VARCHAR,
+            source       VARCHAR NOT NULL,
+            location     VARCHAR NOT NULL,   -- file path or URL the bytes came from
+            format       VARCHAR NOT NULL,   -- html | txt
+            bytes        BIGINT,
+            encoding     VARCHAR,
+            status       VARCHAR NOT NULL,   -- ok | error
+            error        VARCHAR,
+            raw_zlib     BLOB,               -- the page as read, zlib-compressed
+            loaded_at    TIMESTAMP NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            PRIMARY KEY (page_id, content_hash)
+        );
+        CREATE TABLE page_blocks (
+            page_id      VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            block_index  INTEGER NOT NULL,
+            parent_index INTEGER,
+            site         VARCHAR,
+            tag          VARCHAR,
+            tag_path     VARCHAR,
+            fingerprint  BIGINT NOT NULL,
+            signature    BIGINT NOT NULL,
+            text         VARCHAR,
+            n_chars      INTEGER,
+            link_density REAL,
+            depth        SMALLINT,
+            position     REAL,
+            run_id       VARCHAR NOT NULL,
+            PRIMARY KEY (page_id, content_hash, block_index)
+        );
+        CREATE TABLE boilerplate (
+            site         VARCHAR NOT NULL,
+            kind         VARCHAR NOT NULL,   -- text | slot
+            key          BIGINT NOT NULL,    -- text fingerprint or slot signature
+            pages        BIGINT,
+            site_pages   BIGINT,
+            share        DOUBLE,
+            occurrences  BIGINT,
+            max_in_page  BIGINT,
+            threshold    BIGINT,
+            sample_text  VARCHAR,
+            decision     VARCHAR NOT NULL,   -- boilerplate | content
+            reason       VARCHAR NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            learned_at   TIMESTAMP NOT NULL,
+            PRIMARY KEY (site, kind, key)
+        );
+        CREATE TABLE site_models (
+            site          VARCHAR PRIMARY KEY,
+            site_pages    BIGINT,
+            chrome_texts  BIGINT,
+            chrome_slots  BIGINT,
+            model_hash    BIGINT NOT NULL,
+            run_id        VARCHAR NOT NULL,
+            learned_at    TIMESTAMP NOT NULL
+        );
+        CREATE TABLE articles (
+            page_id           VARCHAR PRIMARY KEY,
+            content_hash      VARCHAR NOT NULL,
+            url               VARCHAR,
+            site              VARCHAR,
+            source            VARCHAR,
+            location          VARCHAR,
+            title             VARCHAR,
+            byline            VARCHAR,
+            published_at      DATE,
+            language          VARCHAR,
+            body              VARCHAR NOT NULL,
+            n_words           INTEGER,
+            has_article       BOOLEAN NOT NULL,
+            blocks_removed    INTEGER,
+            lines_removed     INTEGER,
+            model_hash        BIGINT,
+            extractor_version VARCHAR NOT NULL,
+            run_id            VARCHAR NOT NULL,
+            extracted_at      TIMESTAMP NOT NULL
+        );
+        CREATE TABLE story_clusters (
+            page_id      VARCHAR PRIMARY KEY,
+            cluster_id   VARCHAR NOT NULL,
+            site         VARCHAR,
+            cluster_size INTEGER NOT NULL,
+            sites        INTEGER NOT NULL,
+            similarity   DOUBLE,
+            run_id       VARCHAR NOT NULL
+        );
+        CREATE VIEW latest_pages AS
+            SELECT * EXCLUDE (rn) FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY page_id
+                    ORDER BY status = 'ok' DESC, loaded_at DESC, content_hash DESC) AS rn
+                FROM pages)
+            WHERE rn = 1;
+        """,
+    ),
+]
+
+
+def run(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> None:
+    """Execute a statement and consume its result (DuckDB wants results finished)."""
+    con.execute(query, params or []).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
+    """The single value a query returns."""
+    return con.execute(query, params or []).fetchall()[0][0]
+
+
+def query_frame(
+    con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
+) -> pl.DataFrame:
+    """A query's result as a polars frame, handed over as Arrow."""
+    return pl.from_arrow(con.sql(query, params=params or None).to_arrow_table())
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations the file has not seen yet; returns the schema version."""
+    run(
+        con,
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT now())",
+    )
+    current = scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+    for version, (name, sql) in enumerate(MIGRATIONS, start=1):
+        if version > current:
+            run(con, "BEGIN TRANSACTION")
+            run(con, sql)
+            run(con, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            run(con, "COMMIT")
+    return len(MIGRATIONS)
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (created and migrated when writable)."""
+    path = Path(path)
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    migrate(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        run(con, "ROLLBACK")
+        raise
+    run(con, "COMMIT")
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: Sequence[str]
+) -> int:
+    """Delete the rows whose keys ``frame`` brings, then insert ``frame`` (via Arrow)."""
+    if frame.is_empty():
+        return 0
+    incoming = frame.to_arrow()
+    con.register("incoming", incoming)
+    try:
+        match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+        run(con, f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM incoming i WHERE {match})")
+        run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
+    return frame.height
+
+
+def compress(raw: bytes | None) -> bytes | None:
+    return zlib.compress(raw, 6) if raw is not None else None
+
+
+def decompress(blob: bytes | None) -> bytes | None:
+    return zlib.decompress(blob) if blob is not None else None
+
+
+def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Add page versions not stored yet; a failed read replaces the page's earlier failure."""
+    if frame.is_empty():
+        return 0
+    con.register("incoming", frame.to_arrow())
+    try:
+        run(
+            con,
+            "DELETE FROM pages p WHERE p.status = 'error' "
+            "AND EXISTS (SELECT 1 FROM incoming i WHERE i.page_id = p.page_id)",
+        )
+        before = scalar(con, "SELECT count(*) FROM pages")
+        run(
+            con,
+            "INSERT INTO pages BY NAME SELECT * FROM incoming i WHERE NOT EXISTS ("
+            "SELECT 1 FROM pages p WHERE p.page_id = i.page_id "
+            "AND p.content_hash = i.content_hash)",
+        )
+        return scalar(con, "SELECT count(*) FROM pages") - before
+    finally:
+        con.unregister("incoming")
+
+
+def pages_without_blocks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Latest readable page versions that have not been segmented yet."""
+    return con.execute(
+        "SELECT page_id, content_hash FROM latest_pages p WHERE status = 'ok' AND NOT EXISTS ("
+        "SELECT 1 FROM page_blocks b WHERE b.page_id = p.page_id "
+        "AND b.content_hash = p.content_hash) ORDER BY page_id"
+    ).fetchall()
+
+
+def read_pages(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    """Stored page versions (raw bytes decompressed later by the caller) for the given keys."""
+    wanted = pl.DataFrame(
+        {"page_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]},
+        schema={"page_id": pl.String, "content_hash": pl.String},
+    )
+    con.register("wanted", wanted.to_arrow())
+    try:
+        return query_frame(
+            con,
+            "SELECT p.page_id, p.content_hash, p.url, p.site, p.source, p.location, p.format, "
+            "p.encoding, p.raw_zlib FROM pages p JOIN wanted w USING (page_id, content_hash) "
+            "ORDER BY p.page_id",
+        )
+    finally:
+        con.unregister("wanted")
+
+
+def write_blocks(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Blocks of the page versions in ``frame`` (all of a version's blocks come together)."""
+    return _replace(con, "page_blocks", frame, ("page_id", "content_hash"))
+
+
+def drop_stale_blocks(con: duckdb.DuckDBPyConnection) -> int:
+    """Blocks of page versions that are no longer the latest (the page changed since)."""
+    before = scalar(con, "SELECT count(*) FROM page_blocks")
+    run(
+        con,
+        "DELETE FROM page_blocks b WHERE NOT EXISTS (SELECT 1 FROM latest_pages p "
+        "WHERE p.page_id = b.page_id AND p.content_hash = b.content_hash)",
+    )
+    return before - scalar(con, "SELECT count(*) FROM page_blocks")
+
+
+def model_blocks(con: duckdb.DuckDBPyConnection, window_days: int | None = None) -> pl.DataFrame:
+    """The blocks the model learns from: latest versions, optionally only recent loads."""
+    sql = (
+        "SELECT b.site, b.page_id, b.fingerprint, b.signature, b.text, b.n_chars, "
+        "b.link_density FROM page_blocks b JOIN latest_pages p "
+        "ON p.page_id = b.page_id AND p.content_hash = b.content_hash "
+        "WHERE b.site IS NOT NULL"
+    )
+    params: list = []
+    if window_days is not None:
+        sql += " AND p.loaded_at >= now() - to_days(?)"
+        params.append(window_days)
+    return query_frame(con, sql, params)
+
+
+def write_model(
+    con: duckdb.DuckDBPyConnection, boilerplate: pl.DataFrame, site_models: pl.DataFrame
+) -> None:
+    """Replace the whole model: the model is always relearnt from the current corpus."""
+    run(con, "DELETE FROM boilerplate")
+    run(con, "DELETE FROM site_models")
+    for table, frame in (("boilerplate", boilerplate), ("site_models", site_models)):
+        if frame.height:
+            con.register("incoming", frame.to_arrow())
+            run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
+
+
+def read_boilerplate(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return query_frame(con, "SELECT site, kind, key, pages, site_pages, decision FROM boilerplate")
+
+
+def pages_needing_articles(
+    con: duckdb.DuckDBPyConnection, extractor_version: str
+) -> list[tuple[str, str]]:
+    """Latest page versions whose article is missing or was made with another model/extractor."""
+    return con.execute(
+        "SELECT p.page_id, p.content_hash FROM latest_pages p "
+        "LEFT JOIN site_models m ON m.site = p.site "
+        "LEFT JOIN articles a ON a.page_id = p.page_id "
+        "WHERE p.status = 'ok' AND (a.page_id IS NULL OR a.content_hash <> p.content_hash "
+        "OR a.extractor_version <> ? "
+        "OR a.model_hash IS DISTINCT FROM coalesce(m.model_hash, 0)) "
+        "ORDER BY p.page_id",
+        [extractor_version],
+    ).fetchall()
+
+
+def write_articles(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    return _replace(con, "articles", frame, ("page_id",))
+
+
+def read_articles(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return query_frame(
+        con, "SELECT page_id, site, body FROM articles WHERE has_article ORDER BY page_id"
+    )
+
+
+def write_clusters(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """Replace all clusters: membership is recomputed over the whole corpus each time."""
+    run(con, "DELETE FROM story_clusters")
+    if frame.height:
+        con.register("incoming", frame.to_arrow())
+        run(con, "INSERT INTO story_clusters BY NAME SELECT * FROM incoming")
+        con.unregister("incoming")
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every warehouse table (for run summaries)."""
+    names = ("pages", "page_blocks", "boilerplate", "site_models", "articles", "story_clusters")
+    return {n: scalar(con, f"SELECT count(*) FROM {n}") for n in names}
