@@ -30,7 +30,7 @@ def pages(
 ) -> dg.MaterializeResult:
     specs = sources.specs()
     with warehouse.connect() as con:
-        result = stages.ingest(con, specs, context.run_id)
+        result = stages.ingest(con, specs, context.run.run_id)
     for failure in result.failures[:20]:
         context.log.warning(failure)
     return dg.MaterializeResult(metadata=metadata(result, sources=", ".join(s.name for s in specs)))
@@ -66,7 +66,7 @@ def pages_readable(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 )
 def page_blocks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        result = stages.segment(con, context.run_id)
+        result = stages.segment(con, context.run.run_id)
     return dg.MaterializeResult(metadata=metadata(result))
 
 
@@ -86,7 +86,7 @@ def boilerplate(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        result = stages.learn(con, context.run_id, sources.model_window_days)
+        result = stages.learn(con, context.run.run_id, sources.model_window_days)
     return dg.MaterializeResult(metadata=metadata(result))
 
 
@@ -120,7 +120,7 @@ def chrome_share_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 )
 def articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        result = stages.extract(con, context.run_id)
+        result = stages.extract(con, context.run.run_id)
     for failure in result.failures[:20]:
         context.log.warning(failure)
     return dg.MaterializeResult(metadata=metadata(result, extractor_version=EXTRACTOR_VERSION))
@@ -158,7 +158,7 @@ def bodies_not_mostly_boilerplate(warehouse: WarehouseResource) -> dg.AssetCheck
 )
 def story_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        result = stages.cluster(con, context.run_id)
+        result = stages.cluster(con, context.run.run_id)
     return dg.MaterializeResult(metadata=metadata(result))
 
 

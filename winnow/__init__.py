@@ -1,6 +1,19 @@
 """Winnow: crawled news pages to clean articles, with per-site boilerplate learnt across pages."""
 
+import hashlib
+from pathlib import Path
+
 __version__ = "0.1.0"
 
-#: Bumped whenever extraction output can change for the same input; stored on every article.
-EXTRACTOR_VERSION = f"winnow-{__version__}+trafilatura"
+
+def _code_digest() -> str:
+    """Digest of the modules whose code decides an article's text."""
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for name in ("segment.py", "fingerprint.py", "extract.py", "pipeline.py", "fetch.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+#: Stored on every article; changes whenever extraction code changes, so stale rows are redone.
+EXTRACTOR_VERSION = f"winnow-{__version__}+{_code_digest()}"

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 import py3langid
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
 
 from winnow.fingerprint import text_fingerprint, word_count
 from winnow.model import EMPTY_MODEL, SiteModel
 from winnow.segment import Block
 
 MAX_PRUNE_SHARE = 0.5
+_DATE_PARAMS = set_date_params(True)
 _LANG = re.compile(r"^[a-zA-Z]{2,3}\b")
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+(.{2,120})$", re.IGNORECASE)
 _DATE = re.compile(
@@ -145,30 +148,35 @@ def looks_like_listing(body: str) -> bool:
     return sum(map(len, items)) >= 0.7 * sum(map(len, lines))
 
 
+def _headline(blocks: list[Block], title: str | None) -> str | None:
+    """The page's <h1> when the <title> is that headline plus a site or section suffix."""
+    h1 = next((b.text for b in blocks if b.tag == "h1" and b.n_chars), None)
+    if title and h1 and h1 != title and len(h1) >= 10 and title.startswith(h1):
+        return h1
+    return title
+
+
 def extract_html(
     tree: HtmlElement, blocks: list[Block], model: SiteModel = EMPTY_MODEL, url: str | None = None
 ) -> Article:
-    """Prune the site's chrome from the parsed page, then extract the article from what is left."""
+    """Prune the site's chrome from the parsed page, then extract the article from what is left.
+
+    Metadata is read before pruning: a byline or date repeated across an author's articles is
+    template-like text for the model, but still this page's byline and date.
+    """
+    declared_lang = tree.get("lang") or tree.get("xml:lang")
+    meta = extract_metadata(tree, url, _DATE_PARAMS, False)
     pruned = chrome_elements(blocks, model) if model.text_keys or model.slot_keys else []
     cards = teaser_card_texts(blocks)
-    declared_lang = tree.get("lang") or tree.get("xml:lang")
     drop_elements(pruned)
-    doc = bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        output_format="python",
-    )
-    if doc is None:
-        return Article(language=detect_language("", declared_lang), blocks_removed=len(pruned))
-    body, lines_removed = drop_chrome_lines(doc.text or "", model)
+    doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
+    body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model)
     if looks_like_listing(body) or mostly_cards(body, cards):
         body = ""
     return Article(
-        title=doc.title or None,
-        byline=doc.author or None,
-        published_at=doc.date or None,
+        title=_headline(blocks, meta.title) or None,
+        byline=meta.author or None,
+        published_at=meta.date or None,
         language=detect_language(body, declared_lang),
         body=body.strip(),
         blocks_removed=len(pruned),
@@ -202,7 +210,7 @@ def extract_text(blocks: list[Block], model: SiteModel = EMPTY_MODEL) -> Article
             byline = by.group(1).strip()
         elif found and date is None and word_count(line) <= 8:
             date = found.group(0)
-        elif title is None and 2 <= word_count(line) <= 30 and not _is_paragraph(line):
+        elif 2 <= word_count(line) <= 30 and line[-1:] not in ".!?":
             title = line
             break
     body = "\n".join(lines[i] for i in content if first <= i <= last)
