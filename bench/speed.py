@@ -1,0 +1,70 @@
+"""Extraction throughput: Winnow's whole code path against trafilatura alone, same pages, same run.
+
+    uv run python bench/speed.py [DATASET_DIR ...] [--limit N]
+
+Single process. Winnow's time covers everything ``winnow extract`` does (read, decode, parse,
+segment, learn the per-site model, prune, extract); trafilatura's covers ``trafilatura.extract``
+on the same bytes. The ratio is what to compare across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import time
+from pathlib import Path
+
+import trafilatura
+
+from winnow.pipeline import extract_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("WINNOW_DATASETS", ROOT.parent / "shared" / "datasets"))
+DEFAULT = ("scrapinghub-aeb", "cleanportaleval", "l3s-gn1", "dragnet-2012")
+
+
+def _pages(dataset: Path, limit: int | None) -> list[bytes]:
+    rows = [json.loads(line) for line in (dataset / "manifest.jsonl").open()][:limit]
+    out = []
+    for row in rows:
+        data = (dataset / row["file"]).read_bytes()
+        out.append(gzip.decompress(data) if row["file"].endswith(".gz") else data)
+    return out
+
+
+def measure(dataset: Path, limit: int | None) -> dict[str, float]:
+    pages = _pages(dataset, limit)
+    start = time.perf_counter()
+    for raw in pages:
+        trafilatura.extract(raw, include_comments=False)
+    base = time.perf_counter() - start
+    start = time.perf_counter()
+    extract_dataset(dataset, limit)
+    ours = time.perf_counter() - start
+    return {
+        "pages": len(pages),
+        "trafilatura_pps": len(pages) / base,
+        "winnow_pps": len(pages) / ours,
+        "ratio": base / ours,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("datasets", nargs="*")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    dirs = [Path(d) for d in args.datasets] or [DATASETS / d for d in DEFAULT]
+    print(f"{'dataset':24} {'pages':>6} {'trafilatura p/s':>16} {'winnow p/s':>11} {'ratio':>6}")
+    for d in dirs:
+        m = measure(d, args.limit)
+        print(
+            f"{d.name:24} {m['pages']:>6} {m['trafilatura_pps']:>16.1f} "
+            f"{m['winnow_pps']:>11.1f} {m['ratio']:>6.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+import codecs
+import gzip
+import hashlib
+import socket
+
+import pytest
+
+from winnow.fetch import FetchError, decode, detect_encoding, fetch_url, read_local
+from winnow.pipeline import load_page
+from winnow.sources import PageRef
+
+PAGE = (
+    '<html><head><link rel="canonical" href="https://www.harborgazette.example/pier">'
+    "</head><body><p>Caf\u00e9 opens on the pier</p></body></html>"
+)
+
+
+def test_decode_utf8_bom_is_stripped():
+    text, encoding = decode(codecs.BOM_UTF8 + "caf\u00e9".encode())
+    assert (text, encoding) == ("caf\u00e9", "utf-8")
+
+
+def test_decode_utf16_bom():
+    text, encoding = decode(codecs.BOM_UTF16_LE + "caf\u00e9".encode("utf-16-le"))
+    assert (text, encoding) == ("caf\u00e9", "utf-16")
+    text, _ = decode(codecs.BOM_UTF16_BE + "caf\u00e9".encode("utf-16-be"))
+    assert text == "caf\u00e9"
+
+
+def test_decode_meta_charset():
+    html = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><p>Привет</p>'
+    text, encoding = decode(html.encode("cp1251"))
+    assert encoding == "cp1251" and "Привет" in text
+
+
+def test_decode_latin1_declared_is_read_as_cp1252():
+    raw = b'<meta charset="iso-8859-1"><p>caf\xe9 \x93quoted\x94</p>'
+    text, encoding = decode(raw)
+    assert encoding == "cp1252"
+    assert "caf\u00e9 \u201cquoted\u201d" in text
+
+
+def test_decode_declared_charset_wins_over_meta():
+    raw = '<meta charset="utf-8"><p>caf\u00e9</p>'.encode("cp1252")
+    text, encoding = decode(raw, declared="windows-1252")
+    assert encoding == "cp1252" and "caf\u00e9" in text
+
+
+def test_decode_plain_utf8():
+    text, encoding = decode("<p>na\u00efve caf\u00e9 \u2014 ok</p>".encode())
+    assert (text, encoding) == ("<p>na\u00efve caf\u00e9 \u2014 ok</p>", "utf-8")
+
+
+def test_decode_undeclared_legacy_bytes_never_raise():
+    html = (
+        "<html><body><p>The caf\u00e9 on the corner re-opened on Monday \u2013 its owner said "
+        "the r\u00e9sum\u00e9 of the new chef was \u201cexcellent\u201d.</p></body></html>"
+    )
+    raw = html.encode("cp1252")
+    encoding = detect_encoding(raw)
+    assert encoding != "utf-8"
+    text, _ = decode(raw)
+    assert "caf\u00e9" in text and "\ufffd" not in text
+
+
+def test_decode_invalid_utf8_bytes_become_replacement_chars():
+    text, encoding = decode(b"<meta charset=utf-8><p>ok \xff\xfe bad</p>")
+    assert encoding == "utf-8" and "\ufffd" in text and "ok" in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fetch.py detect_encoding trusts a <meta charset=utf-16> found in ASCII-readable "
+    "bytes and decodes the whole page as UTF-16 (garbage); browsers (WHATWG prescan) treat a "
+    "meta-declared UTF-16 as UTF-8, since the meta could not be read if it were UTF-16",
+)
+def test_decode_meta_utf16_on_ascii_page_is_utf8():
+    raw = '<html><head><meta charset="utf-16"></head><body><p>Hello caf\u00e9</p></body></html>'
+    text, _ = decode(raw.encode())
+    assert "Hello caf\u00e9" in text
+
+
+def test_read_local_plain_and_gz(tmp_path):
+    plain = tmp_path / "a.html"
+    plain.write_bytes(b"<p>plain</p>")
+    packed = tmp_path / "b.html.gz"
+    packed.write_bytes(gzip.compress(b"<p>packed</p>"))
+    assert read_local(plain) == b"<p>plain</p>"
+    assert read_local(packed) == b"<p>packed</p>"
+
+
+def test_read_local_errors_name_the_path(tmp_path):
+    missing = tmp_path / "missing.html"
+    with pytest.raises(FetchError, match="missing.html"):
+        read_local(missing)
+    not_gz = tmp_path / "fake.html.gz"
+    not_gz.write_bytes(b"<p>not gzip</p>")
+    with pytest.raises(FetchError, match="fake.html.gz"):
+        read_local(not_gz)
+
+
+def _corrupt_gz(path):
+    data = bytearray(gzip.compress(b"<p>hello world</p>" * 50))
+    data[10] = 0xFF  # first deflate byte: reserved block type -> zlib.error
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fetch.py read_local catches OSError/EOFError/BadGzipFile but not zlib.error, which "
+    "gzip.decompress raises for a corrupt deflate stream; it escapes load_page (which promises "
+    "never to raise) and aborts ingest / `winnow extract` for the whole run",
+)
+def test_read_local_corrupt_gz_is_a_fetch_error(tmp_path):
+    path = _corrupt_gz(tmp_path / "broken.html.gz")
+    with pytest.raises(FetchError, match="broken.html.gz"):
+        read_local(path)
+
+
+@pytest.mark.xfail(strict=True, reason="same cause as test_read_local_corrupt_gz_is_a_fetch_error")
+def test_load_page_corrupt_gz_is_recorded(tmp_path):
+    path = _corrupt_gz(tmp_path / "broken.html.gz")
+    page = load_page(PageRef("broken", "src", str(path)))
+    assert page.status == "error" and "broken.html.gz" in page.error
+
+
+def test_fetch_url_200(httpserver):
+    httpserver.expect_request("/story").respond_with_data(PAGE.encode(), content_type="text/html")
+    assert fetch_url(httpserver.url_for("/story")) == PAGE.encode()
+
+
+def test_fetch_url_sends_user_agent(httpserver):
+    httpserver.expect_request(
+        "/ua", headers={"User-Agent": "Winnow/0.1 (article extraction)"}
+    ).respond_with_data("ok")
+    assert fetch_url(httpserver.url_for("/ua")) == b"ok"
+
+
+def test_fetch_url_404_names_the_url(httpserver):
+    httpserver.expect_request("/gone").respond_with_data("nope", status=404)
+    url = httpserver.url_for("/gone")
+    with pytest.raises(FetchError) as info:
+        fetch_url(url)
+    assert url in str(info.value) and "404" in str(info.value)
+
+
+def test_fetch_url_follows_redirects(httpserver):
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": httpserver.url_for("/new")}
+    )
+    httpserver.expect_request("/new").respond_with_data("moved here")
+    assert fetch_url(httpserver.url_for("/old")) == b"moved here"
+
+
+def test_fetch_url_connection_refused_is_a_fetch_error():
+    with socket.socket() as sock:  # a port nothing listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/down"
+    with pytest.raises(FetchError, match="/down"):
+        fetch_url(url, timeout=2)
+
+
+def test_load_page_http_ok(httpserver):
+    httpserver.expect_request("/pier").respond_with_data(PAGE.encode(), content_type="text/html")
+    page = load_page(PageRef("pier", "web", httpserver.url_for("/pier")))
+    assert page.status == "ok" and page.error is None
+    assert page.raw == PAGE.encode()
+    assert page.content_hash == hashlib.sha256(PAGE.encode()).hexdigest()
+    assert page.encoding == "utf-8"
+    # No URL was given: the page's canonical link supplies it, and the site from it.
+    assert page.url == "https://www.harborgazette.example/pier"
+    assert page.site == "harborgazette.example"
+
+
+def test_load_page_http_error_is_recorded(httpserver):
+    httpserver.expect_request("/missing").respond_with_data("no", status=404)
+    url = httpserver.url_for("/missing")
+    page = load_page(PageRef("missing", "web", url))
+    assert page.status == "error" and url in page.error and page.raw is None
+
+
+def test_load_page_missing_file_is_recorded(tmp_path):
+    path = tmp_path / "nowhere.html"
+    page = load_page(PageRef("nowhere", "src", str(path)))
+    assert page.status == "error"
+    assert str(path) in page.error
+    assert page.raw is None and page.content_hash is None
+
+
+def test_load_page_local_gz_keeps_given_url_and_site(tmp_path):
+    path = tmp_path / "a.html.gz"
+    path.write_bytes(gzip.compress(PAGE.encode()))
+    ref = PageRef("a", "src", str(path), url="https://news.other.co.uk/a", site=None)
+    page = load_page(ref)
+    assert page.status == "ok" and page.raw == PAGE.encode()
+    assert page.url == "https://news.other.co.uk/a" and page.site == "other.co.uk"
+
+
+def test_load_page_ref_error_is_kept(tmp_path):
+    page = load_page(PageRef("x", "src", str(tmp_path), error="manifest line 3: bad"))
+    assert page.status == "error" and page.error == "manifest line 3: bad"
