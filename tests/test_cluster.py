@@ -61,13 +61,24 @@ def test_unrelated_bodies_do_not_cluster():
         _articles([("a", "herald.example", WIRE), ("b", "gazette.example", UNRELATED)])
     )
     assert clusters.is_empty()
-    assert clusters.columns == ["page_id", "cluster_id", "site", "cluster_size", "sites", "similarity"]
+    assert clusters.columns == [
+        "page_id",
+        "cluster_id",
+        "site",
+        "cluster_size",
+        "sites",
+        "similarity",
+    ]
 
 
 def test_short_bodies_are_skipped():
     clusters = cluster_stories(
         _articles(
-            [("a", "herald.example", SHORT), ("b", "gazette.example", SHORT), ("c", "x.example", "")]
+            [
+                ("a", "herald.example", SHORT),
+                ("b", "gazette.example", SHORT),
+                ("c", "x.example", ""),
+            ]
         )
     )
     assert clusters.is_empty()

@@ -4,7 +4,8 @@ from winnow.segment import parse_html, segment_text, segment_tree, text_blocks
 PAGE = """<html lang="en"><head><title>Pier</title><style>.hidden { color: red }</style></head>
 <body>
 <nav class="top-nav main"><a href="/">Home</a> <a href="/local">Local</a> | Menu</nav>
-<div class="story">Lead text<p>First <b>bold</b>word and <a href="/x">link</a> here.<br>After break</p>
+<div class="story">Lead text<p>First <b>bold</b>word and <a href="/x">link</a> here.<br>
+After break</p>
 <script>var secret = "do not show";</script>
 <p class="c2 x99">Second paragraph</p>tail text</div>
 </body></html>"""
@@ -35,7 +36,10 @@ def test_parent_indexes_and_depth():
     assert body.tag == "body" and body.parent == -1 and body.depth == 0
     by_text = _by_text(blocks)
     nav, story = by_text["Home Local | Menu"], by_text["Lead text tail text"]
-    first, second = by_text["First boldword and link here. After break"], by_text["Second paragraph"]
+    first, second = (
+        by_text["First boldword and link here. After break"],
+        by_text["Second paragraph"],
+    )
     assert nav.parent == body.index and story.parent == body.index
     assert first.parent == story.index and second.parent == story.index
     assert first.depth == story.depth + 1

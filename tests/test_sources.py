@@ -41,7 +41,12 @@ def test_load_sources_valid(root):
         "    description: a feed\n",
     )
     box, feed = load_sources(config)
-    assert (box.name, box.kind, box.path, box.include) == ("box", "files", root / "pages", ("*.html",))
+    assert (box.name, box.kind, box.path, box.include) == (
+        "box",
+        "files",
+        root / "pages",
+        ("*.html",),
+    )
     assert box.site is None
     assert (feed.kind, feed.path, feed.site) == ("manifest", root / "manifest.jsonl", "x.example")
     assert feed.description == "a feed"
@@ -245,7 +250,8 @@ def test_declared_url_canonical_and_og_url():
         == "https://www.x.com/a/b"
     )
     assert (
-        declared_url(b'<head><link href="https://h.com/q" rel=canonical></head>') == "https://h.com/q"
+        declared_url(b'<head><link href="https://h.com/q" rel=canonical></head>')
+        == "https://h.com/q"
     )
     assert (
         declared_url(b'<head><meta property="og:url" content="https://y.org/z"></head>')
