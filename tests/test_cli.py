@@ -270,12 +270,6 @@ PROMOS = [
 ROTATING = "Win tickets to the summer regatta ball"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py WHY_SQL uses coalesce(t.decision, s.decision, ...): a block whose text row "
-    "says 'content' (seen on 2 pages, below threshold) but whose template slot is boilerplate is "
-    "shown as 'content', though SiteModel.is_chrome (text OR slot) treats it as chrome",
-)
 def test_why_shows_slot_decision_for_rotating_text(tmp_path):
     pages = tmp_path / "pages"
     pages.mkdir()

@@ -68,12 +68,6 @@ def test_decode_invalid_utf8_bytes_become_replacement_chars():
     assert encoding == "utf-8" and "\ufffd" in text and "ok" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch.py detect_encoding trusts a <meta charset=utf-16> found in ASCII-readable "
-    "bytes and decodes the whole page as UTF-16 (garbage); browsers (WHATWG prescan) treat a "
-    "meta-declared UTF-16 as UTF-8, since the meta could not be read if it were UTF-16",
-)
 def test_decode_meta_utf16_on_ascii_page_is_utf8():
     raw = '<html><head><meta charset="utf-16"></head><body><p>Hello caf\u00e9</p></body></html>'
     text, _ = decode(raw.encode())
@@ -106,19 +100,12 @@ def _corrupt_gz(path):
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch.py read_local catches OSError/EOFError/BadGzipFile but not zlib.error, which "
-    "gzip.decompress raises for a corrupt deflate stream; it escapes load_page (which promises "
-    "never to raise) and aborts ingest / `winnow extract` for the whole run",
-)
 def test_read_local_corrupt_gz_is_a_fetch_error(tmp_path):
     path = _corrupt_gz(tmp_path / "broken.html.gz")
     with pytest.raises(FetchError, match="broken.html.gz"):
         read_local(path)
 
 
-@pytest.mark.xfail(strict=True, reason="same cause as test_read_local_corrupt_gz_is_a_fetch_error")
 def test_load_page_corrupt_gz_is_recorded(tmp_path):
     path = _corrupt_gz(tmp_path / "broken.html.gz")
     page = load_page(PageRef("broken", "src", str(path)))

@@ -69,8 +69,10 @@ def test_body_f1_at_least_floor(name: str, datasets_root: Path, tmp_path: Path) 
     assert result["errors"] == 0, f"winnow page errors on {name}: {result['error_examples']}"
     body = result["score"]["body"]
     floor = load_floors()[name]
-    summary = (f"{name}: body F1 {body['f1']:.4f} (P {body['precision']:.4f}, "
-               f"R {body['recall']:.4f}) on {result['pages']} pages, {result['seconds']:.1f} s; "
-               f"floor {floor:.4f}")
+    summary = (
+        f"{name}: body F1 {body['f1']:.4f} (P {body['precision']:.4f}, "
+        f"R {body['recall']:.4f}) on {result['pages']} pages, {result['seconds']:.1f} s; "
+        f"floor {floor:.4f}"
+    )
     print(summary)
     assert body["f1"] >= floor, summary

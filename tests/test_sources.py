@@ -158,12 +158,6 @@ def test_iter_manifest_non_string_url_is_an_error(tmp_path):
     assert ref.page_id == "e" and "'url' must be a string" in ref.error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources.py iter_manifest opens the manifest with encoding='utf-8' (strict): one "
-    "line with a non-UTF-8 byte raises UnicodeDecodeError for the whole manifest instead of "
-    "yielding an error PageRef for that line",
-)
 def test_iter_manifest_non_utf8_line_costs_only_itself(tmp_path):
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_bytes(

@@ -147,12 +147,6 @@ def test_failed_read_replaces_earlier_failure(con):
     assert _latest(con, "a") == [(good.content_hash, "ok", None)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="warehouse.write_pages skips a (page_id, content_hash) already stored without "
-    "refreshing its loaded_at, so a page that changes A -> B -> A keeps B as its latest "
-    "version (latest_pages orders by loaded_at) and the current content A is never re-extracted",
-)
 def test_page_reverting_to_earlier_content_is_latest_again(con):
     a, b = _page("p", b"<p>version A</p>"), _page("p", b"<p>version B</p>")
     warehouse.write_pages(con, _frame([a], minutes=0))

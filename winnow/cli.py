@@ -107,8 +107,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 WHY_SQL = """
 SELECT b.block_index, b.tag, left(b.text, 70) AS text,
-       coalesce(t.decision, s.decision, 'content') AS decision,
-       coalesce(t.reason, s.reason, 'seen on this page only') AS reason
+       CASE WHEN 'boilerplate' IN (t.decision, s.decision) THEN 'boilerplate'
+            ELSE coalesce(t.decision, 'content') END AS decision,
+       CASE WHEN s.decision = 'boilerplate' AND t.decision IS DISTINCT FROM 'boilerplate'
+            THEN s.reason ELSE coalesce(t.reason, s.reason, 'seen on this page only') END AS reason
 FROM page_blocks b
 JOIN latest_pages p ON p.page_id = b.page_id AND p.content_hash = b.content_hash
 LEFT JOIN boilerplate t ON t.site = b.site AND t.kind = 'text' AND t.key = b.fingerprint

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ def read_local(path: Path) -> bytes:
     try:
         data = path.read_bytes()
         return gzip.decompress(data) if path.suffix == ".gz" else data
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise FetchError(f"{path}: cannot read page: {exc}") from exc
 
 
@@ -68,15 +69,20 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return name
-    candidates = [declared] if declared else []
+    candidates = [(declared, False)] if declared else []
     match = _META_CHARSET.search(raw[:4096])
     if match:
-        candidates.append(match.group(1).decode("ascii", "ignore"))
-    for name in candidates:
+        candidates.append((match.group(1).decode("ascii", "ignore"), True))
+    for name, in_meta in candidates:
         codec = _known_codec(name) if name else None
         if codec:
-            # Pages often declare latin-1 but are windows-1252, as browsers assume.
-            return "cp1252" if codec in ("latin_1", "iso8859-1") else codec
+            # As browsers do: latin-1 and ASCII labels mean windows-1252, and a UTF-16 label
+            # inside an ASCII-readable <meta> cannot be true (the bytes would not be readable).
+            if codec in ("latin_1", "iso8859-1", "ascii"):
+                return "cp1252"
+            if in_meta and codec.startswith("utf-16"):
+                return "utf-8"
+            return codec
     try:
         raw.decode("utf-8")
         return "utf-8"

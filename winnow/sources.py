@@ -160,11 +160,20 @@ def _file_refs(spec: SourceSpec) -> Iterator[PageRef]:
 def iter_manifest(path: Path, source: str, site: str | None = None) -> Iterator[PageRef]:
     """Pages of a JSON-lines manifest (``page_id``, ``file`` relative to it, ``url``, ``site``)."""
     base = path.parent
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield PageRef(
+                    f"{source}/line-{number}",
+                    source,
+                    str(path),
+                    error=f"{path}: line {number}: not UTF-8 ({exc.reason} at byte {exc.start})",
+                )
                 continue
-            yield _manifest_ref(path, base, source, site, number, line)
+            if line.strip():
+                yield _manifest_ref(path, base, source, site, number, line)
 
 
 def _manifest_ref(

@@ -218,6 +218,12 @@ def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
             "DELETE FROM pages p WHERE p.status = 'error' "
             "AND EXISTS (SELECT 1 FROM incoming i WHERE i.page_id = p.page_id)",
         )
+        # A version seen again is current again (content can go A -> B -> A).
+        run(
+            con,
+            "UPDATE pages p SET loaded_at = i.loaded_at, run_id = i.run_id FROM incoming i "
+            "WHERE p.page_id = i.page_id AND p.content_hash = i.content_hash",
+        )
         before = scalar(con, "SELECT count(*) FROM pages")
         run(
             con,
