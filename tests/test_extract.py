@@ -192,12 +192,15 @@ def test_mostly_cards():
 
 
 def test_looks_like_listing():
-    items = [f"- {h}" for h in HEADLINES]
-    assert looks_like_listing("\n".join(items))
-    assert not looks_like_listing("\n".join(items[:4]))  # too few items
+    links = {tuple(h.lower().split()[:5]) for h in HEADLINES}
+    items = [f"- {h} with a one-line teaser after the link." for h in HEADLINES]
+    assert looks_like_listing("\n".join(items), links)
+    assert not looks_like_listing("\n".join(items[:4]), links)  # too few items
     long_para = " ".join(["word"] * 45)
-    assert not looks_like_listing("\n".join([*items, long_para]))
-    assert not looks_like_listing("\n".join(PARAS))
+    assert not looks_like_listing("\n".join([*items, long_para]), links)
+    assert not looks_like_listing("\n".join(PARAS), links)
+    # The same list whose items do not open with a link (quotes, facts) is an article's list.
+    assert not looks_like_listing("\n".join(items), set())
 
 
 def test_detect_language():

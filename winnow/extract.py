@@ -18,7 +18,7 @@ from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
-from winnow.fingerprint import text_fingerprint, word_count
+from winnow.fingerprint import normalize_text, text_fingerprint, word_count
 from winnow.model import EMPTY_MODEL, SiteModel
 from winnow.segment import Block
 
@@ -135,17 +135,29 @@ def mostly_cards(body: str, cards: set[int]) -> bool:
     return len(in_cards) >= 3 and sum(map(len, in_cards)) >= CARD_SHARE * sum(map(len, lines))
 
 
-def looks_like_listing(body: str) -> bool:
-    """A section front or link list, not an article: mostly short list items, no long paragraph.
+def _lead_words(text: str, k: int = 5) -> tuple[str, ...]:
+    return tuple(normalize_text(text).split()[:k])
 
-    trafilatura renders list items as ``- `` lines; an article has at least one paragraph of
-    40+ words, a front page's teasers do not.
+
+def link_texts(blocks: list[Block]) -> set[tuple[str, ...]]:
+    """First words of the page's link-only blocks (headline links), for ``looks_like_listing``."""
+    return {_lead_words(b.text) for b in blocks if b.n_chars >= 10 and b.link_density >= 0.8}
+
+
+def looks_like_listing(body: str, links: set[tuple[str, ...]]) -> bool:
+    """A section front or link list, not an article: mostly list items that open with a link.
+
+    trafilatura renders list items as ``- `` lines. A front page's items start with a headline
+    link (maybe followed by a one-line teaser) and no paragraph of 40+ words stands between
+    them; a list of quotes or facts in an article does not open with links.
     """
     lines = [line for line in body.split("\n") if line.strip()]
     items = [line for line in lines if line.startswith("- ")]
     if len(items) < 5 or any(word_count(line) >= 40 for line in lines if line not in items):
         return False
-    return sum(map(len, items)) >= 0.7 * sum(map(len, lines))
+    lengths = {len(key) for key in links}
+    linked = sum(any(_lead_words(item[2:], k) in links for k in lengths) for item in items)
+    return linked >= 0.7 * len(items) and sum(map(len, items)) >= 0.7 * sum(map(len, lines))
 
 
 def _headline(blocks: list[Block], title: str | None) -> str | None:
@@ -168,10 +180,11 @@ def extract_html(
     meta = extract_metadata(tree, url, _DATE_PARAMS, False)
     pruned = chrome_elements(blocks, model) if model.text_keys or model.slot_keys else []
     cards = teaser_card_texts(blocks)
+    links = link_texts(blocks)
     drop_elements(pruned)
     doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
     body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model)
-    if looks_like_listing(body) or mostly_cards(body, cards):
+    if looks_like_listing(body, links) or mostly_cards(body, cards):
         body = ""
     return Article(
         title=_headline(blocks, meta.title) or None,

@@ -69,6 +69,14 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return name
+    try:
+        # Text that is valid UTF-8 with multi-byte sequences is UTF-8, whatever the page
+        # declares: legacy-encoded text almost never forms valid UTF-8 by chance.
+        raw.decode("utf-8")
+        if not raw.isascii():
+            return "utf-8"
+    except UnicodeDecodeError:
+        pass
     candidates = [(declared, False)] if declared else []
     match = _META_CHARSET.search(raw[:4096])
     if match:
