@@ -177,6 +177,7 @@ def trafilatura_precision_page(html: bytes) -> Prediction:
     return trafilatura_page(html, favor_precision=True)
 
 
+# fmt: off
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
     "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
@@ -184,6 +185,7 @@ BLOCK_TAGS = frozenset({
     "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 })
+# fmt: on
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -263,8 +265,11 @@ def run_winnow(dataset: Dataset) -> SystemRun:
     rows = extract_dataset(dataset.path, limit=len(dataset.pages))
     seconds = time.perf_counter() - start
     by_id = {r.get("page_id"): r for r in rows}
-    errors = [f"{p.page_id}: missing from extract_dataset output" for p in dataset.pages
-              if p.page_id not in by_id]
+    errors = [
+        f"{p.page_id}: missing from extract_dataset output"
+        for p in dataset.pages
+        if p.page_id not in by_id
+    ]
     predictions = [
         {"page_id": p.page_id, **{k: by_id.get(p.page_id, {}).get(k) for k in PRED_FIELDS}}
         for p in dataset.pages
@@ -342,8 +347,15 @@ def score_via_subprocess(
     gold_dir.mkdir(parents=True, exist_ok=True)
     write_predictions(gold_dir / "gold.jsonl", gold)
     per_page_path = preds_path.with_suffix(".per_page.jsonl")
-    cmd = [sys.executable, str(datasets_dir() / "score.py"), str(gold_dir), str(preds_path),
-           "--json", "--per-page", str(per_page_path)]
+    cmd = [
+        sys.executable,
+        str(datasets_dir() / "score.py"),
+        str(gold_dir),
+        str(preds_path),
+        "--json",
+        "--per-page",
+        str(per_page_path),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)["datasets"][dataset.name], list(read_jsonl(per_page_path))
 
@@ -434,8 +446,11 @@ def run_benchmark(
         work_dir = preds_dir or Path(tmp)
         work_dir.mkdir(parents=True, exist_ok=True)
         for ds in datasets:
-            entry = {"pages": len(ds.pages), "manifest_pages": sum(1 for _ in
-                     read_jsonl(ds.path / "manifest.jsonl")), "systems": {}}
+            entry = {
+                "pages": len(ds.pages),
+                "manifest_pages": sum(1 for _ in read_jsonl(ds.path / "manifest.jsonl")),
+                "systems": {},
+            }
             for system in systems:
                 if progress:
                     progress(f"{ds.name}: {system} on {len(ds.pages)} pages")
@@ -467,8 +482,9 @@ def environment_info(argv: list[str]) -> dict[str, Any]:
         "machine": f"{platform.processor() or cpu_model()} / {platform.machine()}",
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
-        "packages": {p: pkg(p) for p in
-                     ("winnow", "trafilatura", "readability-lxml", "lxml", "selectolax")},
+        "packages": {
+            p: pkg(p) for p in ("winnow", "trafilatura", "readability-lxml", "lxml", "selectolax")
+        },
         "command": "uv run python " + shlex.join(["bench/quality.py", *argv]),
         "datasets_dir": str(datasets_dir()),
     }
@@ -511,19 +527,26 @@ def table_rows(entry: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the systems that ran; the others are listed by ``notes``."""
     cols = table_columns(entry)
     header = ["system", *(label for label, _ in cols)]
-    rows = [[system, *(cell(run) for _, cell in cols)]
-            for system, run in entry["systems"].items() if run["status"] == "ok"]
+    rows = [
+        [system, *(cell(run) for _, cell in cols)]
+        for system, run in entry["systems"].items()
+        if run["status"] == "ok"
+    ]
     return header, rows
 
 
 def notes(entry: dict[str, Any]) -> list[str]:
     """Per-site subset size, failed/unavailable systems and per-page errors, one line each."""
     out = []
-    sub = next((r[f"sites_ge{MIN_SITE_PAGES}"] for r in entry["systems"].values()
-                if r["status"] == "ok"), None)
+    sub = next(
+        (r[f"sites_ge{MIN_SITE_PAGES}"] for r in entry["systems"].values() if r["status"] == "ok"),
+        None,
+    )
     if sub is not None:
-        out.append(f"≥{MIN_SITE_PAGES}: {sub['pages']} of {entry['pages']} pages, on the "
-                   f"{sub['sites']} sites with ≥{MIN_SITE_PAGES} pages in the manifest")
+        out.append(
+            f"≥{MIN_SITE_PAGES}: {sub['pages']} of {entry['pages']} pages, on the "
+            f"{sub['sites']} sites with ≥{MIN_SITE_PAGES} pages in the manifest"
+        )
     for system, run in entry["systems"].items():
         if run["status"] != "ok":
             out.append(f"{system} {run['status']}: {run['reason']}")
@@ -552,8 +575,10 @@ def print_tables(results: dict[str, Any]) -> None:
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -582,8 +607,12 @@ def render_docs(results: dict[str, Any]) -> str:
     ]
     for name, entry in results["datasets"].items():
         header, rows = table_rows(entry)
-        parts += ["", f"## {name} ({entry['pages']}/{entry['manifest_pages']} pages)", "",
-                  markdown_table(header, rows)]
+        parts += [
+            "",
+            f"## {name} ({entry['pages']}/{entry['manifest_pages']} pages)",
+            "",
+            markdown_table(header, rows),
+        ]
         if lines := notes(entry):
             parts += ["", *(f"* {line}" for line in lines)]
     return "\n".join(parts) + "\n"
@@ -594,17 +623,29 @@ def render_docs(results: dict[str, Any]) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("datasets", nargs="*", metavar="DATASET_DIR")
     ap.add_argument("--limit", type=int, help="only the first N pages of each dataset")
-    ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
-                    help=f"comma-separated, from: {', '.join(SYSTEMS)}")
-    ap.add_argument("--write-docs", nargs="?", const=str(REPO_ROOT / "docs" / "BENCHMARKS.md"),
-                    metavar="PATH", help="(re)write docs/BENCHMARKS.md (or PATH)")
+    ap.add_argument(
+        "--systems",
+        default=",".join(DEFAULT_SYSTEMS),
+        help=f"comma-separated, from: {', '.join(SYSTEMS)}",
+    )
+    ap.add_argument(
+        "--write-docs",
+        nargs="?",
+        const=str(REPO_ROOT / "docs" / "BENCHMARKS.md"),
+        metavar="PATH",
+        help="(re)write docs/BENCHMARKS.md (or PATH)",
+    )
     ap.add_argument("--json", metavar="OUT", help="write all figures as JSON")
-    ap.add_argument("--gate", action="store_true",
-                    help="run the quality-gate subset (ignores DATASET_DIR and --limit)")
+    ap.add_argument(
+        "--gate",
+        action="store_true",
+        help="run the quality-gate subset (ignores DATASET_DIR and --limit)",
+    )
     ap.add_argument("--preds-dir", metavar="DIR", help="keep prediction files here")
     args = ap.parse_args(argv)
     unknown = set(args.systems.split(",")) - set(SYSTEMS)
@@ -617,8 +658,11 @@ def select_datasets(args: argparse.Namespace) -> list[Dataset]:
     root = datasets_dir()
     if args.gate:
         return gate_datasets(root)
-    paths = ([resolve_dataset_path(a, root) for a in args.datasets] if args.datasets
-             else default_dataset_paths(root))
+    paths = (
+        [resolve_dataset_path(a, root) for a in args.datasets]
+        if args.datasets
+        else default_dataset_paths(root)
+    )
     return [load_dataset(p, args.limit) for p in paths]
 
 
@@ -633,16 +677,20 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(REPO_ROOT))
     datasets = select_datasets(args)
     started = time.perf_counter()
-    results = run_benchmark(datasets, args.systems.split(","),
-                            Path(args.preds_dir) if args.preds_dir else None,
-                            progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    results = run_benchmark(
+        datasets,
+        args.systems.split(","),
+        Path(args.preds_dir) if args.preds_dir else None,
+        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
     results["environment"] = environment_info(argv)
     results["wall_seconds"] = time.perf_counter() - started
     print_tables(results)
     print(f"total wall time {results['wall_seconds']:.1f} s", file=sys.stderr)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     if args.write_docs:
         Path(args.write_docs).parent.mkdir(parents=True, exist_ok=True)
         Path(args.write_docs).write_text(render_docs(results), encoding="utf-8")

@@ -44,8 +44,14 @@ class Article:
     lines_removed: int = 0
 
 
-def chrome_elements(blocks: list[Block], model: SiteModel) -> list[Block]:
-    """The outermost blocks whose whole subtree is chrome, in document order."""
+def chrome_elements(
+    blocks: list[Block], model: SiteModel, keep: frozenset[int] = frozenset()
+) -> list[Block]:
+    """The outermost blocks whose whole subtree is chrome, in document order.
+
+    ``keep`` holds fingerprints that are content on this page whatever the model says (the
+    page's own headline, which other pages of the site list as links).
+    """
     n = len(blocks)
     has_content = [False] * n
     has_chrome = [False] * n
@@ -53,7 +59,9 @@ def chrome_elements(blocks: list[Block], model: SiteModel) -> list[Block]:
     for block in reversed(blocks):  # children come after their parent: fold bottom-up
         i = block.index
         if block.n_chars:
-            if model.is_chrome(block.fingerprint, block.signature):
+            if block.fingerprint not in keep and model.is_chrome(
+                block.fingerprint, block.signature
+            ):
                 has_chrome[i] = True
             else:
                 has_content[i] = True
@@ -79,11 +87,17 @@ def drop_elements(blocks: list[Block]) -> None:
             el.drop_tree()
 
 
-def drop_chrome_lines(text: str, model: SiteModel) -> tuple[str, int]:
-    """Lines of extracted text that are known chrome for the site, removed."""
+def drop_chrome_lines(
+    text: str, model: SiteModel, keep: frozenset[int] = frozenset()
+) -> tuple[str, int]:
+    """Lines of extracted text that are known chrome for the site (and not in ``keep``), removed."""
     if not model.text_keys or not text:
         return text, 0
-    kept = [line for line in text.split("\n") if text_fingerprint(line) not in model.text_keys]
+    kept = [
+        line
+        for line in text.split("\n")
+        if (fp := text_fingerprint(line)) in keep or fp not in model.text_keys
+    ]
     return "\n".join(kept), text.count("\n") + 1 - len(kept)
 
 
@@ -178,16 +192,18 @@ def extract_html(
     """
     declared_lang = tree.get("lang") or tree.get("xml:lang")
     meta = extract_metadata(tree, url, _DATE_PARAMS, False)
-    pruned = chrome_elements(blocks, model) if model.text_keys or model.slot_keys else []
+    title = _headline(blocks, meta.title)
+    keep = frozenset({text_fingerprint(title)} if title else ())
+    pruned = chrome_elements(blocks, model, keep) if model.text_keys or model.slot_keys else []
     cards = teaser_card_texts(blocks)
     links = link_texts(blocks)
     drop_elements(pruned)
     doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
-    body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model)
+    body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model, keep)
     if looks_like_listing(body, links) or mostly_cards(body, cards):
         body = ""
     return Article(
-        title=_headline(blocks, meta.title) or None,
+        title=title or None,
         byline=meta.author or None,
         published_at=meta.date or None,
         language=detect_language(body, declared_lang),
