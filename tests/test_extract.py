@@ -3,6 +3,7 @@ from winnow.extract import (
     chrome_elements,
     detect_language,
     drop_chrome_lines,
+    drop_link_rows,
     extract_html,
     extract_text,
     looks_like_listing,
@@ -269,3 +270,30 @@ def test_extract_text_iso_and_us_dates():
 def test_extract_text_without_paragraphs_is_empty():
     article = extract_text(segment_text("Menu\nHome\nContact us"), EMPTY_MODEL)
     assert article.body == "" and article.title is None
+
+
+def test_drop_link_rows_keeps_data_tables():
+    html = (
+        "<html><body><table><tr><td><a href='/p'>Print This</a></td>"
+        "<td><a href='/e'>E-mail This</a></td></tr></table>"
+        "<table><tr><td>Top Stories</td><td></td></tr></table>"
+        "<table><tr><td>Pos</td><td>Player</td><td>Points</td></tr>"
+        "<tr><td>1</td><td>Kyle Busch</td><td>5040</td></tr></table></body></html>"
+    )
+    blocks = segment_tree(parse_html(html))
+    body = "\n".join(
+        [
+            "| Print This | E-mail This |",
+            "| Top Stories |  |",
+            "| Pos | Player | Points |",
+            "| 1 | Kyle Busch | 5040 |",
+            "|  |  |",
+            "An ordinary paragraph stays.",
+        ]
+    )
+    kept = drop_link_rows(body, blocks).split("\n")
+    assert kept == [
+        "| Pos | Player | Points |",
+        "| 1 | Kyle Busch | 5040 |",
+        "An ordinary paragraph stays.",
+    ]

@@ -101,6 +101,35 @@ def drop_chrome_lines(
     return "\n".join(kept), text.count("\n") + 1 - len(kept)
 
 
+def drop_link_rows(body: str, blocks: list[Block], model: SiteModel = EMPTY_MODEL) -> str:
+    """Layout-table rows removed: rows of short link or chrome cells ("| Print | E-mail |")
+    and rows holding a single short cell. A row with a cell of 15+ words, or several cells of
+    mostly plain text (a data table), is kept.
+
+    trafilatura renders a table row as one ``| a | b |`` line, so its cells are judged against
+    the page's table-cell blocks by fingerprint.
+    """
+    if "|" not in body:
+        return body
+    density = {b.fingerprint: b.link_density for b in blocks if b.n_chars}
+
+    def is_link_row(line: str) -> bool:
+        if not line.lstrip().startswith("|"):
+            return False
+        cells = [c.strip() for c in line.split("|") if c.strip()]
+        if not cells:
+            return True
+        if max(word_count(c) for c in cells) >= 15:
+            return False
+        if len(cells) == 1:
+            return True  # one short cell in a row: a layout-table fragment, not data
+        fps = [text_fingerprint(c) for c in cells]
+        linked = sum(density.get(fp, 0.0) >= 0.5 or model.is_chrome(fp) for fp in fps)
+        return linked >= 0.5 * len(cells)
+
+    return "\n".join(line for line in body.split("\n") if not is_link_row(line))
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code: the page's declared ``lang`` when present, else identified from text."""
     if declared:
@@ -200,6 +229,7 @@ def extract_html(
     drop_elements(pruned)
     doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
     body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model, keep)
+    body = drop_link_rows(body, blocks, model)
     if looks_like_listing(body, links) or mostly_cards(body, cards):
         body = ""
     return Article(
