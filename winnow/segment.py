@@ -41,18 +41,12 @@ class Block:
     depth: int
     parent: int  # index of the enclosing block, -1 at the top
     element: HtmlElement | None = field(default=None, repr=False)
+    fingerprint: int = 0  # text fingerprint, set once the text is known (0: no text)
+    signature: int = 0  # structural signature of the tag path (0: text pages)
 
     @property
     def link_density(self) -> float:
         return self.link_chars / self.n_chars if self.n_chars else 0.0
-
-    @property
-    def fingerprint(self) -> int:
-        return text_fingerprint(self.text)
-
-    @property
-    def signature(self) -> int:
-        return structural_signature(self.tag_path) if self.element is not None else 0
 
 
 def parse_html(text: str | bytes) -> HtmlElement | None:
@@ -105,6 +99,9 @@ class _Walker:
             text = _SPACE.sub(" ", "".join(self._parts.pop())).strip()
             block.text, block.n_chars = text, len(text)
             block.link_chars = min(self._links.pop(), block.n_chars)
+            if text:
+                block.fingerprint = text_fingerprint(text)
+                block.signature = structural_signature(path)
         else:
             self._add(el.text, in_link)
             for child in el:
@@ -127,7 +124,19 @@ def segment_text(text: str) -> list[Block]:
     for line in text.splitlines():
         line = _SPACE.sub(" ", line).strip()
         if line:
-            blocks.append(Block(len(blocks), "line", "text", line, len(line), 0, 0, -1))
+            blocks.append(
+                Block(
+                    len(blocks),
+                    "line",
+                    "text",
+                    line,
+                    len(line),
+                    0,
+                    0,
+                    -1,
+                    fingerprint=text_fingerprint(line),
+                )
+            )
     return blocks
 
 
