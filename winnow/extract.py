@@ -227,15 +227,7 @@ def extract_html(
     cards = teaser_card_texts(blocks)
     links = link_texts(blocks)
     drop_elements(pruned)
-    import os
-
-    doc = bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        output_format="python",
-        fast="fast" in os.environ.get("WINNOW_EXP", ""),
-    )
+    doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
     body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model, keep)
     body = drop_link_rows(body, blocks, model)
     if looks_like_listing(body, links) or mostly_cards(body, cards):
