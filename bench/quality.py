@@ -27,7 +27,6 @@ import importlib.util
 import json
 import os
 import platform
-import re
 import shlex
 import subprocess
 import sys
@@ -218,39 +217,16 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-CODEC_ALIASES = {"windows-874": "cp874", "gb2312": "gb18030", "gbk": "gb18030"}
-
-
-def decode_html(html: bytes) -> str:
-    """UTF-8 if the bytes are valid UTF-8, else the declared ``<meta charset>``, else a guess.
-
-    UTF-8 comes first because a valid UTF-8 byte string is almost never anything else, while
-    declarations lie: 290 of l3s-gn1's pages are UTF-8 but declare iso-8859-1, and
-    readability-lxml, which trusts the declaration, turns them into mojibake (-0.004 F1) and
-    fails outright on ``windows-874``, which Python only knows as cp874."""
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if match := META_CHARSET.search(html[:8192]):
-        label = match.group(1).decode("ascii").lower()
-        try:
-            return html.decode(CODEC_ALIASES.get(label, label), "replace")
-        except LookupError:
-            pass
-    import charset_normalizer
-
-    best = charset_normalizer.from_bytes(html).best()
-    return str(best) if best is not None else html.decode("cp1252", "replace")
-
-
 def readability_page(html: bytes) -> Prediction:
-    """readability-lxml on text we decode (see ``decode_html``): its own byte decoding trusts
-    the meta charset, which would measure our datasets' encoding quirks, not the extractor."""
+    """readability-lxml on text decoded as Winnow decodes it (valid UTF-8 first, then the
+    declared charset, then a guess): readability's own byte decoding trusts the meta charset,
+    and 290 of l3s-gn1's pages are UTF-8 but declare iso-8859-1, which would measure the
+    datasets' encoding quirks rather than the extractor."""
     from readability import Document
 
-    doc = Document(decode_html(html))
+    from winnow.fetch import decode
+
+    doc = Document(decode(html)[0])
     return {"body": html_to_text(doc.summary()), "title": doc.short_title()}
 
 
