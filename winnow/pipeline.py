@@ -195,11 +195,15 @@ def iter_dataset(dataset_dir: Path, limit: int | None = None) -> Iterator[PageRe
 
 
 def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
-    """Extract every page of a dataset folder, in manifest order, with the cross-page model."""
-    pages = [load_page(ref) for ref in iter_dataset(Path(dataset_dir), limit)]
-    _, models = learn_models(segment_pages(pages))
+    """Extract every page of a dataset folder, in manifest order, with the cross-page model.
+
+    Two streaming passes over the files (segment all pages to learn the per-site model, then
+    extract each page with its site's model), so no more than one page is held at a time.
+    """
+    refs = list(iter_dataset(Path(dataset_dir), limit))
+    _, models = learn_models(segment_pages(load_page(ref) for ref in refs))
     records = []
-    for page in pages:
+    for page in (load_page(ref) for ref in refs):
         try:
             article = extract_page(page, models.get(page.site or "", EMPTY_MODEL))
         except Exception:  # one bad page must not cost the others their line
