@@ -216,3 +216,28 @@ def test_drop_stale_blocks_after_page_changes(con):
 def test_compress_roundtrip():
     assert warehouse.decompress(warehouse.compress(b"x" * 1000)) == b"x" * 1000
     assert warehouse.compress(None) is None and warehouse.decompress(None) is None
+
+
+def test_model_window_ages_out_an_old_template():
+    """Pages loaded before the window no longer teach the model: a redesign's old chrome goes."""
+    from winnow.model import learn
+
+    db = duckdb.connect()
+    warehouse.migrate(db)
+    now = datetime.now()
+    old_pages = [_page(f"old{i}", f"<p>old {i}</p>".encode()) for i in range(4)]
+    new_pages = [_page(f"new{i}", f"<p>new {i}</p>".encode()) for i in range(4)]
+    warehouse.write_pages(db, _pages_frame(old_pages, "run", now - timedelta(days=90)))
+    warehouse.write_pages(db, _pages_frame(new_pages, "run", now))
+    from winnow.fingerprint import text_fingerprint
+
+    for pages, text in ((old_pages, "Old footer"), (new_pages, "New footer")):
+        for page in pages:
+            blocks = _blocks(page.page_id, page.content_hash, [text])
+            blocks = blocks.with_columns(pl.lit(text_fingerprint(text)).alias("fingerprint"))
+            warehouse.write_blocks(db, blocks)
+    everything = learn(warehouse.model_blocks(db))
+    recent = learn(warehouse.model_blocks(db, window_days=30))
+    chrome = lambda t: set(t.filter(pl.col("decision") == "boilerplate")["sample_text"])  # noqa: E731
+    assert chrome(everything) == {"Old footer", "New footer"}
+    assert chrome(recent) == {"New footer"}
