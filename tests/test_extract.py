@@ -8,6 +8,7 @@ from winnow.extract import (
     extract_text,
     looks_like_listing,
     mostly_cards,
+    second_opinion,
     teaser_card_texts,
 )
 from winnow.fingerprint import text_fingerprint
@@ -86,7 +87,7 @@ def test_extract_html_with_empty_model_prunes_nothing():
     tree, blocks = _parsed(article_page())
     article = extract_html(tree, blocks, EMPTY_MODEL)
     assert article.blocks_removed == 0 and article.lines_removed == 0
-    assert PROMO in article.body  # in-article chrome stays without a site model
+    # Without a site model nothing is pruned; readability's second opinion may still trim.
     for para in PARAS:
         assert para in article.body
 
@@ -297,3 +298,29 @@ def test_drop_link_rows_keeps_data_tables():
         "| 1 | Kyle Busch | 5040 |",
         "An ordinary paragraph stays.",
     ]
+
+
+def _article_page(extra: str = "") -> str:
+    paras = "".join(f"<p>{p}</p>" for p in PARAS * 3)
+    return (
+        "<html><body><div id='content'><article class='story'>"
+        f"{paras}</article></div>{extra}</body></html>"
+    )
+
+
+def test_second_opinion_trims_furniture_readability_leaves_out():
+    furniture = " ".join(
+        f"Reader favourite number {i} about the ferry timetable and the harbour works."
+        for i in range(12)
+    )
+    body = "\n".join([*PARAS * 3, furniture])
+    trimmed = second_opinion(body, parse_html(_article_page()))
+    assert "Reader favourite" not in trimmed
+    assert all(p in trimmed for p in PARAS)
+
+
+def test_second_opinion_keeps_ours_when_readability_disagrees():
+    body = "\n".join(PARAS)
+    other = "<html><body><article>" + "<p>Entirely different text here.</p>" * 30
+    assert second_opinion(body, parse_html(other + "</article></body></html>")) == body
+    assert second_opinion("", parse_html(_article_page())) == ""

@@ -10,19 +10,23 @@ byline and date are read off the top and the paragraphs kept.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import py3langid
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
+from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import set_date_params
+from trafilatura.utils import fromstring_bytes
 
 from winnow.fingerprint import normalize_text, text_fingerprint, word_count
-from winnow.model import EMPTY_MODEL, SiteModel
-from winnow.segment import Block
+from winnow.model import EMPTY_MODEL, MIN_SITE_PAGES, SiteModel
+from winnow.segment import Block, segment_tree
 
 MAX_PRUNE_SHARE = 0.5
+_WORDS = re.compile(r"\w+")
 _DATE_PARAMS = set_date_params(True)
 _LANG = re.compile(r"^[a-zA-Z]{2,3}\b")
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+(.{2,120})$", re.IGNORECASE)
@@ -203,6 +207,45 @@ def looks_like_listing(body: str, links: set[tuple[str, ...]]) -> bool:
     return linked >= 0.7 * len(items) and sum(map(len, items)) >= 0.7 * sum(map(len, lines))
 
 
+SECOND_OPINION_CONTAINED = 0.8  # share of readability's text that must lie inside ours
+SECOND_OPINION_MIN_SHARE = 0.3  # readability's text must be at least this share of ours
+
+
+def _shingles(text: str) -> Counter:
+    words = _WORDS.findall(text)
+    return Counter(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
+
+
+def readability_text(tree: HtmlElement) -> str:
+    """The article readability's algorithm (trafilatura's maintained fork) picks, as lines."""
+    try:
+        summary = fromstring_bytes(ReadabilityDocument(tree, min_text_length=25).summary())
+    except Exception:  # readability gives up on odd pages; there is then no second opinion
+        return ""
+    if summary is None:
+        return ""
+    return "\n".join(b.text for b in segment_tree(summary) if b.n_chars)
+
+
+def second_opinion(body: str, tree: HtmlElement) -> str:
+    """For a page without cross-page evidence, let readability's choice trim our body.
+
+    When readability's article lies almost wholly inside ours but is clearly shorter, the
+    rest of ours is most likely page furniture (related links, teasers) that a site model
+    would have caught given more pages; readability's tighter text is kept. Otherwise ours
+    stands. The tree may be modified.
+    """
+    if not body:
+        return body
+    other = readability_text(tree)
+    ours, theirs = _shingles(body), _shingles(other)
+    n_ours, n_theirs = sum(ours.values()), sum(theirs.values())
+    if not n_theirs or n_theirs >= n_ours or n_theirs < SECOND_OPINION_MIN_SHARE * n_ours:
+        return body
+    inside = sum(min(c, ours.get(k, 0)) for k, c in theirs.items()) / n_theirs
+    return other if inside >= SECOND_OPINION_CONTAINED else body
+
+
 def _headline(blocks: list[Block], title: str | None) -> str | None:
     """The page's <h1> when the <title> is that headline plus a site or section suffix."""
     h1 = next((b.text for b in blocks if b.tag == "h1" and b.n_chars), None)
@@ -230,6 +273,8 @@ def extract_html(
     doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
     body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model, keep)
     body = drop_link_rows(body, blocks, model)
+    if model.site_pages < MIN_SITE_PAGES:  # no cross-page evidence for this page
+        body = second_opinion(body, tree)
     if looks_like_listing(body, links) or mostly_cards(body, cards):
         body = ""
     return Article(
