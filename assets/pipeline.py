@@ -4,7 +4,6 @@ Each asset is a thin call into ``winnow.stages`` (the same code ``winnow run`` a
 ``winnow extract`` use) plus the metadata it reports; each table's checks sit beside it.
 """
 
-
 import dagster as dg
 
 from assets.report import metadata

@@ -4,7 +4,6 @@ The cursor is the newest modification time already handled, so each file trigger
 a restart of the daemon does not replay old files.
 """
 
-
 import json
 import os
 from pathlib import Path
