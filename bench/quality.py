@@ -485,7 +485,8 @@ def environment_info(argv: list[str]) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "packages": {
-            p: pkg(p) for p in ("winnow", "trafilatura", "readability-lxml", "lxml", "selectolax")
+            p: pkg(p)
+            for p in ("winnow", "trafilatura", "readability-lxml", "lxml", "duckdb", "polars")
         },
         "command": "uv run python " + shlex.join(["bench/quality.py", *argv]),
         "datasets_dir": str(datasets_dir()),

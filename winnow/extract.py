@@ -242,8 +242,12 @@ def second_opinion(body: str, tree: HtmlElement) -> str:
     n_ours, n_theirs = sum(ours.values()), sum(theirs.values())
     if not n_theirs or n_theirs >= n_ours or n_theirs < SECOND_OPINION_MIN_SHARE * n_ours:
         return body
+    import os
+    a, b = map(float, os.environ.get("WINNOW_SO", "0.8,0.3").split(","))
+    if n_theirs < b * n_ours:
+        return body
     inside = sum(min(c, ours.get(k, 0)) for k, c in theirs.items()) / n_theirs
-    return other if inside >= SECOND_OPINION_CONTAINED else body
+    return other if inside >= a else body
 
 
 def _headline(blocks: list[Block], title: str | None) -> str | None:
