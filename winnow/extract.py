@@ -228,26 +228,29 @@ def readability_text(tree: HtmlElement) -> str:
 
 
 def second_opinion(body: str, tree: HtmlElement) -> str:
-    """For a page without cross-page evidence, let readability's choice trim our body.
+    """For a page without cross-page evidence, let readability's choice end our body.
 
-    When readability's article lies almost wholly inside ours but is clearly shorter, the
-    rest of ours is most likely page furniture (related links, teasers) that a site model
-    would have caught given more pages; readability's tighter text is kept. Otherwise ours
-    stands. The tree may be modified.
+    When readability's article lies almost wholly inside ours but is clearly shorter, what
+    ours has after the last line readability also has is most likely trailing furniture
+    (related links, newsletter boxes, reader comments) that a site model would have caught
+    given more pages: it is cut. The head of ours is never cut, readability often misses a
+    lead paragraph. The tree may be modified.
     """
     if not body:
         return body
-    other = readability_text(tree)
-    ours, theirs = _shingles(body), _shingles(other)
+    ours, theirs = _shingles(body), _shingles(readability_text(tree))
     n_ours, n_theirs = sum(ours.values()), sum(theirs.values())
     if not n_theirs or n_theirs >= n_ours or n_theirs < SECOND_OPINION_MIN_SHARE * n_ours:
         return body
-    import os
-    a, b = map(float, os.environ.get("WINNOW_SO", "0.8,0.3").split(","))
-    if n_theirs < b * n_ours:
-        return body
     inside = sum(min(c, ours.get(k, 0)) for k, c in theirs.items()) / n_theirs
-    return other if inside >= a else body
+    if inside < SECOND_OPINION_CONTAINED:
+        return body
+    lines = body.split("\n")
+    last = max(
+        (i for i, line in enumerate(lines) if any(k in theirs for k in _shingles(line))),
+        default=len(lines) - 1,
+    )
+    return "\n".join(lines[: last + 1])
 
 
 def _headline(blocks: list[Block], title: str | None) -> str | None:
