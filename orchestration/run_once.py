@@ -5,6 +5,7 @@ Exits non-zero when any step or any error-severity check fails.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import dagster as dg
@@ -14,15 +15,18 @@ from orchestration.resources import SourcesResource, WarehouseResource
 
 
 def materialize_all(
-    warehouse: WarehouseResource | None = None, sources: SourcesResource | None = None
+    warehouse: WarehouseResource | None = None,
+    sources: SourcesResource | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run every asset and check once in this process."""
+    """Run every asset and check once in this process (on ``instance``, else an ephemeral one)."""
     return dg.materialize(
         [*ASSETS, *CHECKS],
         resources={
             "warehouse": warehouse or WarehouseResource(),
             "sources": sources or SourcesResource(),
         },
+        instance=instance,
         raise_on_error=False,
     )
 
@@ -38,7 +42,10 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def main() -> int:
     warehouse = WarehouseResource()
-    result = materialize_all(warehouse)
+    # With DAGSTER_HOME set (the Makefile sets it), the run is recorded there, so `make ui`
+    # shows the graph materialized with its checks.
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = materialize_all(warehouse, instance=instance)
     bad_checks = failed_checks(result)
     if not result.success or bad_checks:
         for event in result.get_step_failure_events():
