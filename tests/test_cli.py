@@ -302,3 +302,17 @@ def test_why_shows_slot_decision_for_rotating_text(tmp_path):
     assert result.returncode == 0, result.stderr
     by_text = {text: decision for _, _, text, decision, _ in _why_rows(result.stdout)}
     assert by_text[ROTATING] == "boilerplate"
+
+
+def test_query_while_a_writer_holds_the_file_says_so(tmp_path):
+    import duckdb
+
+    db = tmp_path / "busy.duckdb"
+    writer = duckdb.connect(str(db))  # this process writes; the CLI is another process
+    try:
+        writer.execute("CREATE TABLE t (a INTEGER)")
+        result = winnow("query", "SELECT 1", "--warehouse", db, cwd=tmp_path)
+    finally:
+        writer.close()
+    assert result.returncode == 3
+    assert "try again" in result.stderr and "busy.duckdb" in result.stderr

@@ -16,6 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -173,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     except SourceError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
+    except duckdb.IOException as exc:  # another process holds the write lock
+        console.print(
+            f"[red]{getattr(args, 'warehouse', '')}: cannot open the warehouse ({exc}); "
+            "a run is probably writing it, try again when it has finished[/red]"
+        )
+        return 3
 
 
 if __name__ == "__main__":
