@@ -22,7 +22,6 @@ of its extraction speed.
 from __future__ import annotations
 
 import argparse
-import gzip
 import importlib.util
 import json
 import os
@@ -84,8 +83,11 @@ class Dataset:
     site_counts: Counter[str]  # pages per site over the *whole* manifest
 
     def read_html(self, page: Page) -> bytes:
-        """Raw page bytes, never re-encoded: each system does its own charset detection."""
-        return gzip.decompress(page.path.read_bytes())
+        """Raw page bytes (gunzipped when the file is ``.gz``), never re-encoded: each system
+        does its own charset detection."""
+        from winnow.fetch import read_local
+
+        return read_local(page.path)
 
 
 def datasets_dir() -> Path:

@@ -12,14 +12,13 @@ across machines.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import time
 from pathlib import Path
 
 import trafilatura
 
+from bench.quality import load_dataset
 from winnow.pipeline import extract_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,17 +26,9 @@ DATASETS = Path(os.environ.get("WINNOW_DATASETS", ROOT.parent / "shared" / "data
 DEFAULT = ("scrapinghub-aeb", "cleanportaleval", "l3s-gn1", "dragnet-2012")
 
 
-def _pages(dataset: Path, limit: int | None) -> list[bytes]:
-    rows = [json.loads(line) for line in (dataset / "manifest.jsonl").open()][:limit]
-    out = []
-    for row in rows:
-        data = (dataset / row["file"]).read_bytes()
-        out.append(gzip.decompress(data) if row["file"].endswith(".gz") else data)
-    return out
-
-
 def measure(dataset: Path, limit: int | None) -> dict[str, float]:
-    pages = _pages(dataset, limit)
+    data = load_dataset(dataset, limit)
+    pages = [data.read_html(page) for page in data.pages]
     extract_dataset(dataset, 2)  # warm-up: imports, dateparser locales, the language model
     start = time.perf_counter()
     for raw in pages:

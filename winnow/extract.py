@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 import py3langid
 from lxml.html import HtmlElement
@@ -340,8 +341,6 @@ def _iso_date(value: str | None) -> str | None:
         return None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return value
-    from datetime import datetime
-
     for fmt in ("%d %B %Y", "%B %d, %Y"):
         try:
             return datetime.strptime(value, fmt).date().isoformat()

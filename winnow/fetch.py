@@ -103,10 +103,13 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
     return "cp1252"
 
 
+def decode_with(raw: bytes, encoding: str) -> str:
+    """Text of page bytes in an encoding already detected; bad bytes become U+FFFD."""
+    text = raw.decode(encoding, errors="replace")
+    return text[1:] if encoding == "utf-8" and text.startswith("\ufeff") else text
+
+
 def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     """(text, encoding) for page bytes; undecodable bytes become U+FFFD, never an error."""
     encoding = detect_encoding(raw, declared)
-    text = raw.decode(encoding, errors="replace")
-    if encoding == "utf-8" and text.startswith("\ufeff"):
-        text = text[1:]
-    return text, encoding
+    return decode_with(raw, encoding), encoding

@@ -96,7 +96,16 @@ def learn(blocks: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     every site; unique texts are left out, they are content by construction.
     """
     lf = blocks.lazy().filter(pl.col("site").is_not_null() & (pl.col("n_chars") > 0))
-    site_pages = lf.group_by("site").agg(pl.col("page_id").n_unique().alias("site_pages"))
+    # One row per site with its size and threshold (min_pages runs once per site).
+    site_pages = (
+        lf.group_by("site")
+        .agg(pl.col("page_id").n_unique().alias("site_pages"))
+        .collect()
+        .with_columns(
+            pl.col("site_pages").map_elements(min_pages, return_dtype=pl.Int64).alias("threshold")
+        )
+        .lazy()
+    )
     per_page = lf.group_by("site", "fingerprint", "page_id").agg(
         pl.len().alias("in_page"), pl.col("text").first(), pl.col("signature").first()
     )
@@ -109,9 +118,6 @@ def learn(blocks: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             pl.col("text").min().alias("sample_text"),
         )
         .join(site_pages, on="site")
-        .with_columns(
-            pl.col("site_pages").map_elements(min_pages, return_dtype=pl.Int64).alias("threshold")
-        )
         .filter((pl.col("pages") >= 2) | (pl.col("max_in_page") >= 2))
         .with_columns(_text_decision())
         .collect()
@@ -196,9 +202,6 @@ def _slots(lf: pl.LazyFrame, texts: pl.DataFrame, site_pages: pl.LazyFrame) -> p
         )
         .join(slot_pages, on=["site", "signature"])
         .join(site_pages, on="site")
-        .with_columns(
-            pl.col("site_pages").map_elements(min_pages, return_dtype=pl.Int64).alias("threshold")
-        )
         .filter(
             (pl.col("pages") >= pl.col("threshold"))
             & (pl.col("texts") >= SLOT_MIN_TEXTS)
@@ -231,15 +234,14 @@ def _slots(lf: pl.LazyFrame, texts: pl.DataFrame, site_pages: pl.LazyFrame) -> p
 
 def site_models(boilerplate: pl.DataFrame) -> dict[str, SiteModel]:
     """Per-site lookup sets from the ``boilerplate`` table, for extraction."""
-    models: dict[str, SiteModel] = {}
-    chrome = boilerplate.filter(pl.col("decision") == "boilerplate")
-    sizes = dict(boilerplate.group_by("site").agg(pl.col("site_pages").max()).iter_rows())
-    for site, size in sizes.items():
-        rows = chrome.filter(pl.col("site") == site)
-        models[site] = SiteModel(
-            site=site,
-            site_pages=int(size),
-            text_keys=frozenset(rows.filter(pl.col("kind") == "text")["key"].to_list()),
-            slot_keys=frozenset(rows.filter(pl.col("kind") == "slot")["key"].to_list()),
-        )
-    return models
+    per_site = boilerplate.group_by("site").agg(
+        pl.col("site_pages").max(),
+        pl.col("key").filter((pl.col("decision") == "boilerplate") & (pl.col("kind") == "text")),
+        pl.col("key")
+        .filter((pl.col("decision") == "boilerplate") & (pl.col("kind") == "slot"))
+        .alias("slots"),
+    )
+    return {
+        site: SiteModel(site, int(size), frozenset(texts), frozenset(slots))
+        for site, size, texts, slots in per_site.iter_rows()
+    }

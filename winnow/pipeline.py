@@ -17,7 +17,14 @@ import polars as pl
 from lxml.html import HtmlElement
 
 from winnow.extract import Article, extract_html, extract_text
-from winnow.fetch import FetchError, decode, detect_encoding, fetch_url, read_local
+from winnow.fetch import (
+    FetchError,
+    decode,
+    decode_with,
+    detect_encoding,
+    fetch_url,
+    read_local,
+)
 from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, SiteModel, learn, site_models
 from winnow.segment import Block, parse_html, segment_text, segment_tree
 from winnow.sites import declared_url, site_of
@@ -76,7 +83,8 @@ class ParsedPage:
 
 def parse_page(raw: bytes, fmt: str, encoding: str | None = None) -> ParsedPage:
     """Decode and segment a page; an unparseable page has no blocks."""
-    text, _ = decode(raw, encoding)
+    # The encoding was detected when the page was loaded: decode with it, do not detect again.
+    text = decode_with(raw, encoding) if encoding else decode(raw)[0]
     if fmt == "txt":
         return ParsedPage(None, segment_text(text))
     tree = parse_html(text) if text.strip() else None

@@ -182,21 +182,35 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     run(con, "COMMIT")
 
 
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` visible to SQL as view ``name`` (handed over as Arrow) for the block."""
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _replace(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: Sequence[str]
 ) -> int:
-    """Delete the rows whose keys ``frame`` brings, then insert ``frame`` (via Arrow)."""
+    """Delete the rows whose keys ``frame`` brings, then insert ``frame``."""
     if frame.is_empty():
         return 0
-    incoming = frame.to_arrow()
-    con.register("incoming", incoming)
-    try:
-        match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+    match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+    with _registered(con, "incoming", frame):
         run(con, f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM incoming i WHERE {match})")
         run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    finally:
-        con.unregister("incoming")
     return frame.height
+
+
+def _replace_all(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Make ``frame`` the whole content of ``table`` (for tables recomputed every run)."""
+    run(con, f"DELETE FROM {table}")
+    if frame.height:
+        with _registered(con, "incoming", frame):
+            run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
 
 def compress(raw: bytes | None) -> bytes | None:
@@ -211,8 +225,7 @@ def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     """Add page versions not stored yet; a failed read replaces the page's earlier failure."""
     if frame.is_empty():
         return 0
-    con.register("incoming", frame.to_arrow())
-    try:
+    with _registered(con, "incoming", frame):
         run(
             con,
             "DELETE FROM pages p WHERE p.status = 'error' "
@@ -232,8 +245,6 @@ def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
             "AND p.content_hash = i.content_hash)",
         )
         return scalar(con, "SELECT count(*) FROM pages") - before
-    finally:
-        con.unregister("incoming")
 
 
 def pages_without_blocks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -251,16 +262,13 @@ def read_pages(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) 
         {"page_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]},
         schema={"page_id": pl.String, "content_hash": pl.String},
     )
-    con.register("wanted", wanted.to_arrow())
-    try:
+    with _registered(con, "wanted", wanted):
         return query_frame(
             con,
             "SELECT p.page_id, p.content_hash, p.url, p.site, p.source, p.location, p.format, "
             "p.encoding, p.raw_zlib FROM pages p JOIN wanted w USING (page_id, content_hash) "
             "ORDER BY p.page_id",
         )
-    finally:
-        con.unregister("wanted")
 
 
 def write_blocks(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
@@ -298,13 +306,8 @@ def write_model(
     con: duckdb.DuckDBPyConnection, boilerplate: pl.DataFrame, site_models: pl.DataFrame
 ) -> None:
     """Replace the whole model: the model is always relearnt from the current corpus."""
-    run(con, "DELETE FROM boilerplate")
-    run(con, "DELETE FROM site_models")
-    for table, frame in (("boilerplate", boilerplate), ("site_models", site_models)):
-        if frame.height:
-            con.register("incoming", frame.to_arrow())
-            run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
+    _replace_all(con, "boilerplate", boilerplate)
+    _replace_all(con, "site_models", site_models)
 
 
 def read_boilerplate(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -339,11 +342,7 @@ def read_articles(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def write_clusters(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
     """Replace all clusters: membership is recomputed over the whole corpus each time."""
-    run(con, "DELETE FROM story_clusters")
-    if frame.height:
-        con.register("incoming", frame.to_arrow())
-        run(con, "INSERT INTO story_clusters BY NAME SELECT * FROM incoming")
-        con.unregister("incoming")
+    _replace_all(con, "story_clusters", frame)
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
