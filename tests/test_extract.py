@@ -8,6 +8,7 @@ from winnow.extract import (
     extract_text,
     looks_like_listing,
     mostly_cards,
+    read_metadata,
     second_opinion,
     teaser_card_texts,
 )
@@ -324,3 +325,22 @@ def test_second_opinion_keeps_ours_when_readability_disagrees():
     other = "<html><body><article>" + "<p>Entirely different text here.</p>" * 30
     assert second_opinion(body, parse_html(other + "</article></body></html>")) == body
     assert second_opinion("", parse_html(_article_page())) == ""
+
+
+def _dated_page(dateline: str) -> str:
+    return (
+        "<html><head><title>Harbour pier</title></head><body><h1>Harbour pier</h1>"
+        f"{dateline}<p>{PARAS[0]}</p><p>{PARAS[1]}</p></body></html>"
+    )
+
+
+def test_metadata_date_from_meta_tags_and_from_free_text():
+    meta_tag = '<meta property="article:published_time" content="2021-03-03T10:00:00Z">'
+    assert read_metadata(parse_html(_dated_page(meta_tag)), None).date == "2021-03-03"
+    # only htmldate's extensive search (dateparser over text segments) finds these
+    for dateline in (
+        "<p>Posted on 3rd of March, 2021 by the desk.</p>",
+        "<p>Veröffentlicht am 3. März 2021</p>",
+    ):
+        assert read_metadata(parse_html(_dated_page(dateline)), None).date == "2021-03-03"
+    assert read_metadata(parse_html(_dated_page("")), None).date is None

@@ -9,7 +9,8 @@ the same steps in memory over a dataset folder.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from winnow.fetch import (
     fetch_url,
     read_local,
 )
-from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, SiteModel, learn, site_models
+from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, MIN_SITE_PAGES, SiteModel, learn, site_models
 from winnow.segment import Block, parse_html, segment_text, segment_tree
 from winnow.sites import declared_url, site_of
 from winnow.sources import PageRef, iter_manifest
@@ -202,6 +203,20 @@ def iter_dataset(dataset_dir: Path, limit: int | None = None) -> Iterator[PageRe
         yield ref
 
 
+def may_have_model(refs: list[PageRef]) -> Callable[[PageRef], bool]:
+    """Whether a page's site can reach ``MIN_SITE_PAGES`` pages, judged before reading it.
+
+    A page on a site named fewer times than that gets no model whatever its blocks say, so the
+    learning pass need not read it. Pages whose site is known only once read (no URL in the
+    manifest) might join any site, so they count for every site and are always read.
+    """
+    known = Counter(ref.site or site_of(ref.url) for ref in refs)
+    unknown = known.pop(None, 0)
+    return lambda ref: (
+        (site := ref.site or site_of(ref.url)) is None or (known[site] + unknown >= MIN_SITE_PAGES)
+    )
+
+
 def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     """Extract every page of a dataset folder, in manifest order, with the cross-page model.
 
@@ -209,7 +224,8 @@ def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     extract each page with its site's model), so no more than one page is held at a time.
     """
     refs = list(iter_dataset(Path(dataset_dir), limit))
-    _, models = learn_models(segment_pages(load_page(ref) for ref in refs))
+    learnable = may_have_model(refs)
+    _, models = learn_models(segment_pages(load_page(ref) for ref in refs if learnable(ref)))
     records = []
     for page in (load_page(ref) for ref in refs):
         try:

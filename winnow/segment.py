@@ -54,68 +54,93 @@ def parse_html(text: str | bytes) -> HtmlElement | None:
     return load_html(text)
 
 
+_STEPS: dict[tuple[str, str | None], str] = {}
+_SIGNATURES: dict[str, int] = {}
+
+
 def _step(el: HtmlElement, tag: str) -> str:
-    classes = [c for c in (el.get("class") or "").split() if _CLASS_OK.match(c)][:2]
-    return tag + "".join(f".{c}" for c in classes)
+    """A tag-path step: the tag with its first two well-formed classes (memoised: templates
+    repeat the same few class strings on every page)."""
+    cls = el.get("class")
+    key = (tag, cls)
+    step = _STEPS.get(key)
+    if step is None:
+        classes = [c for c in (cls or "").split() if _CLASS_OK.match(c)][:2]
+        step = tag + "".join(f".{c}" for c in classes)
+        if len(_STEPS) < 100_000:
+            _STEPS[key] = step
+    return step
 
 
-class _Walker:
-    """Depth-first walk that assigns text to the innermost enclosing block."""
-
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self._parts: list[list[str]] = []
-        self._links: list[int] = []
-
-    def _add(self, text: str | None, in_link: bool) -> None:
-        if text and self._parts:
-            self._parts[-1].append(text)
-            if in_link:
-                self._links[-1] += len(text.strip())
-
-    def _separate(self, child: HtmlElement) -> None:
-        """A nested block or a <br> separates words; an inline tag does not."""
-        if isinstance(child.tag, str) and child.tag.lower() in _BREAKS:
-            self._add(" ", False)
-
-    def walk(self, el: HtmlElement, path: str, depth: int, parent: int, in_link: bool) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if not tag or tag in SKIP_TAGS:
-            return
-        in_link = in_link or tag == "a"
-        if tag in BLOCK_TAGS:
-            path = f"{path}/{_step(el, tag)}" if path else _step(el, tag)
-            index = len(self.blocks)
-            block = Block(index, tag, path, "", 0, 0, depth, parent, el)
-            self.blocks.append(block)
-            self._parts.append([])
-            self._links.append(0)
-            self._add(el.text, in_link)
-            for child in el:
-                self.walk(child, path, depth + 1, index, in_link)
-                self._separate(child)
-                self._add(child.tail, in_link)
-            text = _SPACE.sub(" ", "".join(self._parts.pop())).strip()
-            block.text, block.n_chars = text, len(text)
-            block.link_chars = min(self._links.pop(), block.n_chars)
-            if text:
-                block.fingerprint = text_fingerprint(text)
-                block.signature = structural_signature(path)
-        else:
-            self._add(el.text, in_link)
-            for child in el:
-                self.walk(child, path, depth, parent, in_link)
-                self._separate(child)
-                self._add(child.tail, in_link)
+def _signature(path: str) -> int:
+    signature = _SIGNATURES.get(path)
+    if signature is None:
+        signature = structural_signature(path)
+        if len(_SIGNATURES) < 100_000:
+            _SIGNATURES[path] = signature
+    return signature
 
 
 def segment_tree(tree: HtmlElement) -> list[Block]:
-    """All blocks of a parsed page in document order, empty ones included (they hold others)."""
+    """All blocks of a parsed page in document order, empty ones included (they hold others).
+
+    A block's text is its own text and that of its inline descendants; a nested block or a
+    ``<br>`` separates words, an inline tag does not. One recursive walk with the text parts
+    of the open blocks on a stack (this is a hot loop: about a tenth of a page's cost).
+    """
     body = tree.find(".//body") if tree.tag != "body" else tree
-    walker = _Walker()
-    walker.walk(body if body is not None else tree, "", 0, -1, False)
-    return walker.blocks
+    root = body if body is not None else tree
+    blocks: list[Block] = []
+    parts: list[list[str]] = []  # text parts of the open blocks, innermost last
+    links: list[int] = []  # link characters of the open blocks
+
+    def walk(el: HtmlElement, path: str, depth: int, parent: int, in_link: bool) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return  # comment or processing instruction
+        tag = tag.lower()
+        if tag in SKIP_TAGS:
+            return
+        in_link = in_link or tag == "a"
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            path = f"{path}/{_step(el, tag)}" if path else _step(el, tag)
+            index = len(blocks)
+            block = Block(index, tag, path, "", 0, 0, depth, parent, el)
+            blocks.append(block)
+            parts.append([])
+            links.append(0)
+            depth, parent = depth + 1, index
+        if parts:
+            own = parts[-1]
+            text = el.text
+            if text:
+                own.append(text)
+                if in_link:
+                    links[-1] += len(text.strip())
+            for child in el:
+                walk(child, path, depth, parent, in_link)
+                child_tag = child.tag
+                if isinstance(child_tag, str) and child_tag.lower() in _BREAKS:
+                    own.append(" ")
+                tail = child.tail
+                if tail:
+                    own.append(tail)
+                    if in_link:
+                        links[-1] += len(tail.strip())
+        else:
+            for child in el:
+                walk(child, path, depth, parent, in_link)
+        if is_block:
+            text = _SPACE.sub(" ", "".join(parts.pop())).strip()
+            block.text, block.n_chars = text, len(text)
+            block.link_chars = min(links.pop(), block.n_chars)
+            if text:
+                block.fingerprint = text_fingerprint(text)
+                block.signature = _signature(path)
+
+    walk(root, "", 0, -1, False)
+    return blocks
 
 
 def segment_text(text: str) -> list[Block]:
