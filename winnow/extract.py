@@ -24,7 +24,7 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import fromstring_bytes
 
 from winnow.fingerprint import normalize_text, text_fingerprint, word_count
-from winnow.model import EMPTY_MODEL, MIN_SITE_PAGES, SiteModel
+from winnow.model import EMPTY_MODEL, SiteModel
 from winnow.segment import Block, segment_tree
 
 MAX_PRUNE_SHARE = 0.5
@@ -228,14 +228,17 @@ def readability_text(tree: HtmlElement) -> str:
     return "\n".join(b.text for b in segment_tree(summary) if b.n_chars)
 
 
-def second_opinion(body: str, tree: HtmlElement) -> str:
-    """For a page without cross-page evidence, let readability's choice end our body.
+def second_opinion(body: str, tree: HtmlElement, blocks: list[Block] = ()) -> str:
+    """Let readability's choice end our body.
 
     When readability's article lies almost wholly inside ours but is clearly shorter, what
     ours has after the last line readability also has is most likely trailing furniture
-    (related links, newsletter boxes, reader comments) that a site model would have caught
-    given more pages: it is cut. The head of ours is never cut, readability often misses a
-    lead paragraph. The tree may be modified.
+    (related links, newsletter boxes, reader comments: page-specific text, which the site
+    model cannot know as chrome): it is cut. The head of ours is never cut, readability often
+    misses a lead paragraph. Nor is a later line that sits in the same template slot (tag path
+    with classes, from ``blocks``) as a line readability kept: that is the article going on
+    where readability stopped early (paragraphs each wrapped in their own container). The
+    tree may be modified.
     """
     if not body:
         return body
@@ -247,10 +250,14 @@ def second_opinion(body: str, tree: HtmlElement) -> str:
     if inside < SECOND_OPINION_CONTAINED:
         return body
     lines = body.split("\n")
-    last = max(
-        (i for i, line in enumerate(lines) if any(k in theirs for k in _shingles(line))),
-        default=len(lines) - 1,
-    )
+    agreed = [i for i, line in enumerate(lines) if any(k in theirs for k in _shingles(line))]
+    if not agreed:
+        return body
+    slot = {b.fingerprint: b.signature for b in blocks if b.n_chars}
+    slots = [slot.get(text_fingerprint(line)) for line in lines]
+    article_slots = {slots[i] for i in agreed} - {None}
+    agreed_set = set(agreed)
+    last = max(i for i, s in enumerate(slots) if i in agreed_set or s in article_slots)
     return "\n".join(lines[: last + 1])
 
 
@@ -295,8 +302,7 @@ def extract_html(
     doc = bare_extraction(tree, url=url, include_comments=False, output_format="python")
     body, lines_removed = drop_chrome_lines(doc.text or "" if doc is not None else "", model, keep)
     body = drop_link_rows(body, blocks, model)
-    if model.site_pages < MIN_SITE_PAGES:  # no cross-page evidence for this page
-        body = second_opinion(body, tree)
+    body = second_opinion(body, tree, blocks)
     if looks_like_listing(body, links) or mostly_cards(body, cards):
         body = ""
     return Article(
