@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -228,7 +229,7 @@ def readability_text(tree: HtmlElement) -> str:
     return "\n".join(b.text for b in segment_tree(summary) if b.n_chars)
 
 
-def second_opinion(body: str, tree: HtmlElement, blocks: list[Block] = ()) -> str:
+def second_opinion(body: str, tree: HtmlElement, blocks: Sequence[Block] = ()) -> str:
     """Let readability's choice end our body.
 
     When readability's article lies almost wholly inside ours but is clearly shorter, what
