@@ -7,22 +7,21 @@ cluster. The cluster id is its smallest page_id, so ids are stable across runs.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
+from winnow.fingerprint import word_count, words
+
 NUM_PERM = 128
 SHINGLE = 5
-_WORD = re.compile(r"\w+")
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     """Lower-cased word n-grams of a body (a short body is one shingle)."""
-    words = _WORD.findall(text.lower())
-    if len(words) <= size:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+    tokens = words(text.lower())
+    if len(tokens) <= size:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
 
 
 def sketch(text: str) -> MinHash:
@@ -43,7 +42,7 @@ def cluster_stories(
     sketches: dict[str, MinHash] = {}
     sites: dict[str, str | None] = {}
     for page_id, site, body in articles.select("page_id", "site", "body").iter_rows():
-        if len(_WORD.findall(body or "")) < min_words:
+        if word_count(body or "") < min_words:
             continue
         mh = sketch(body)
         sketches[page_id], sites[page_id] = mh, site

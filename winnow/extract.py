@@ -24,12 +24,11 @@ from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import fromstring_bytes
 
-from winnow.fingerprint import normalize_text, text_fingerprint, word_count
+from winnow.fingerprint import normalize_text, text_fingerprint, word_count, words
 from winnow.model import EMPTY_MODEL, SiteModel
 from winnow.segment import Block, segment_tree
 
 MAX_PRUNE_SHARE = 0.5
-_WORDS = re.compile(r"\w+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}\b")
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+(.{2,120})$", re.IGNORECASE)
 _DATE = re.compile(
@@ -214,8 +213,8 @@ SECOND_OPINION_MIN_SHARE = 0.3  # readability's text must be at least this share
 
 
 def _shingles(text: str) -> Counter:
-    words = _WORDS.findall(text)
-    return Counter(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
+    tokens = words(text)
+    return Counter(tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)))
 
 
 def readability_text(tree: HtmlElement) -> str:

@@ -37,6 +37,12 @@ def structural_signature(tag_path: str) -> int:
     return hash64(_DIGIT.sub("0", tag_path.lower()))
 
 
+def words(text: str) -> list[str]:
+    """Word tokens (``\\w+``), as the benchmark tokenizer cuts them: the one tokenizer of
+    word counts, shingles and syndication sketches."""
+    return _WORD.findall(text)
+
+
 def word_count(text: str) -> int:
     """Number of word tokens, as the benchmark tokenizer counts them."""
-    return len(_WORD.findall(text))
+    return len(words(text))
