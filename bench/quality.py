@@ -226,7 +226,7 @@ def readability_page(html: bytes) -> Prediction:
     datasets' encoding quirks rather than the extractor."""
     from readability import Document
 
-    from winnow.fetch import decode
+    from winnow.parse.decode import decode
 
     doc = Document(decode(html)[0])
     return {"body": html_to_text(doc.summary()), "title": doc.short_title()}
@@ -424,7 +424,7 @@ def warm_up(systems: list[str]) -> None:
     for system in systems:
         if system == "winnow":
             from winnow.extract import detect_language, extract_html
-            from winnow.segment import parse_html, segment_tree
+            from winnow.parse.segment import parse_html, segment_tree
 
             tree = parse_html(WARM_UP_PAGE)
             extract_html(tree, segment_tree(tree))

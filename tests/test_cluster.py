@@ -1,6 +1,6 @@
 import polars as pl
 
-from winnow.cluster import cluster_stories, shingles
+from winnow.stories import cluster_stories, shingles
 
 WIRE = (
     "The regional water authority said on Wednesday that reservoir levels had fallen to their "

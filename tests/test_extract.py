@@ -1,20 +1,20 @@
-from winnow.extract import (
+from winnow.extract.html import (
     MAX_PRUNE_SHARE,
     chrome_elements,
     detect_language,
     drop_chrome_lines,
     drop_link_rows,
     extract_html,
-    extract_text,
     looks_like_listing,
     mostly_cards,
     read_metadata,
     second_opinion,
     teaser_card_texts,
 )
-from winnow.fingerprint import text_fingerprint
+from winnow.extract.text_pages import extract_text
 from winnow.model import EMPTY_MODEL, SiteModel
-from winnow.segment import parse_html, segment_text, segment_tree
+from winnow.parse.fingerprint import text_fingerprint
+from winnow.parse.segment import parse_html, segment_text, segment_tree
 
 PARAS = [
     "The harbour council voted on Tuesday evening to rebuild the old stone pier, ending a "

@@ -5,9 +5,10 @@ import socket
 
 import pytest
 
-from winnow.fetch import FetchError, decode, detect_encoding, fetch_url, read_local
+from winnow.fetch import FetchError, fetch_url, read_local
+from winnow.parse.decode import decode, detect_encoding
 from winnow.pipeline import load_page
-from winnow.sources import PageRef
+from winnow.records import PageRef
 
 PAGE = (
     '<html><head><link rel="canonical" href="https://www.harborgazette.example/pier">'

@@ -1,4 +1,4 @@
-from winnow.fingerprint import (
+from winnow.parse.fingerprint import (
     hash64,
     normalize_text,
     structural_signature,

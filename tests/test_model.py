@@ -1,7 +1,6 @@
 import polars as pl
 import pytest
 
-from winnow.fingerprint import structural_signature, text_fingerprint
 from winnow.model import (
     BLOCK_SCHEMA,
     BOILERPLATE_SCHEMA,
@@ -12,6 +11,7 @@ from winnow.model import (
     min_pages,
     site_models,
 )
+from winnow.parse.fingerprint import structural_signature, text_fingerprint
 
 ARTICLE_PATH = "body/article/p"
 

@@ -1,5 +1,5 @@
-from winnow.fingerprint import structural_signature, text_fingerprint
-from winnow.segment import parse_html, segment_text, segment_tree, text_blocks
+from winnow.parse.fingerprint import structural_signature, text_fingerprint
+from winnow.parse.segment import parse_html, segment_text, segment_tree, text_blocks
 
 PAGE = """<html lang="en"><head><title>Pier</title><style>.hidden { color: red }</style></head>
 <body>

@@ -3,13 +3,13 @@ import json
 
 import pytest
 
-from winnow.sites import declared_url, site_of
+from winnow.parse.sites import declared_url, site_of
+from winnow.records import page_format
 from winnow.sources import (
     SourceError,
     iter_manifest,
     iter_page_refs,
     load_sources,
-    page_format,
 )
 
 

@@ -10,8 +10,10 @@ def _code_digest() -> str:
     """Digest of the modules whose code decides an article's text."""
     here = Path(__file__).parent
     digest = hashlib.sha1()
-    for name in ("segment.py", "fingerprint.py", "extract.py", "pipeline.py", "fetch.py"):
-        digest.update((here / name).read_bytes())
+    files = [here / "pipeline.py", *sorted((here / "parse").glob("*.py"))]
+    files += sorted((here / "extract").glob("*.py"))
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import duckdb
 
-from winnow.fingerprint import text_fingerprint
 from winnow.model import site_models
+from winnow.parse.fingerprint import text_fingerprint
 from winnow.warehouse import read_boilerplate
 
 MAX_SITE_CHROME_SHARE = 0.95

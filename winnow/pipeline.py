@@ -18,18 +18,13 @@ import polars as pl
 from lxml.html import HtmlElement
 
 from winnow.extract import Article, extract_html, extract_text
-from winnow.fetch import (
-    FetchError,
-    decode,
-    decode_with,
-    detect_encoding,
-    fetch_url,
-    read_local,
-)
+from winnow.fetch import FetchError, fetch_url, read_local
 from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, MIN_SITE_PAGES, SiteModel, learn, site_models
-from winnow.segment import Block, parse_html, segment_text, segment_tree
-from winnow.sites import declared_url, site_of
-from winnow.sources import PageRef, iter_manifest
+from winnow.parse.decode import decode, decode_with, detect_encoding
+from winnow.parse.segment import Block, parse_html, segment_text, segment_tree
+from winnow.parse.sites import declared_url, site_of
+from winnow.records import PageRef
+from winnow.sources import iter_manifest
 
 
 @dataclass(slots=True)

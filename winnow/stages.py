@@ -16,9 +16,8 @@ import duckdb
 import polars as pl
 
 from winnow import EXTRACTOR_VERSION, warehouse
-from winnow.cluster import cluster_stories
-from winnow.fingerprint import word_count
 from winnow.model import EMPTY_MODEL, SiteModel, site_models
+from winnow.parse.fingerprint import word_count
 from winnow.pipeline import (
     BlockCollector,
     LoadedPage,
@@ -28,6 +27,7 @@ from winnow.pipeline import (
     parse_page,
 )
 from winnow.sources import SourceSpec, iter_page_refs
+from winnow.stories import cluster_stories
 
 BATCH = 200
 MIN_ARTICLE_WORDS = 40

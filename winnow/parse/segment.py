@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from winnow.fingerprint import normalize_text, structural_signature, text_fingerprint
+from winnow.parse.fingerprint import normalize_text, structural_signature, text_fingerprint
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog div dl dt "

@@ -18,10 +18,8 @@ manifest line costs only its own page: it is yielded with ``error`` set, named b
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -54,25 +52,6 @@ class SourceSpec:
     site: str | None = None
     include: tuple[str, ...] = DEFAULT_INCLUDE
     description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PageRef:
-    """A page a source names, before its bytes are read."""
-
-    page_id: str
-    source: str
-    location: str  # file path or URL
-    url: str | None = None
-    site: str | None = None
-    fmt: str = "html"
-    error: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
-
-
-def page_format(location: str) -> str:
-    """``txt`` for plain-text pages (``.txt``, ``.txt.gz``), else ``html``."""
-    return "txt" if location.lower().endswith(_TEXT_SUFFIXES) else "html"
 
 
 def load_sources(config: Path | str) -> list[SourceSpec]:
@@ -131,78 +110,3 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     if site is not None and not isinstance(site, str):
         raise SourceError(f"{where}: 'site' must be a domain name")
     return SourceSpec(name, kind, path, site, tuple(include), str(entry.get("description", "")))
-
-
-def iter_page_refs(spec: SourceSpec) -> Iterator[PageRef]:
-    """Every page the source names, in a stable order."""
-    if spec.kind == "files":
-        yield from _file_refs(spec)
-    else:
-        yield from iter_manifest(spec.path, spec.name, spec.site)
-
-
-def _file_refs(spec: SourceSpec) -> Iterator[PageRef]:
-    seen: set[Path] = set()
-    for pattern in spec.include:
-        for path in sorted(spec.path.glob(pattern)):
-            if path.is_file() and path not in seen:
-                seen.add(path)
-                rel = path.relative_to(spec.path).as_posix()
-                yield PageRef(
-                    page_id=f"{spec.name}/{rel}",
-                    source=spec.name,
-                    location=str(path),
-                    site=spec.site,
-                    fmt=page_format(rel),
-                )
-
-
-def iter_manifest(path: Path, source: str, site: str | None = None) -> Iterator[PageRef]:
-    """Pages of a JSON-lines manifest (``page_id``, ``file`` relative to it, ``url``, ``site``)."""
-    base = path.parent
-    with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield PageRef(
-                    f"{source}/line-{number}",
-                    source,
-                    str(path),
-                    error=f"{path}: line {number}: not UTF-8 ({exc.reason} at byte {exc.start})",
-                )
-                continue
-            if line.strip():
-                yield _manifest_ref(path, base, source, site, number, line)
-
-
-def _manifest_ref(
-    path: Path, base: Path, source: str, site: str | None, number: int, line: str
-) -> PageRef:
-    where = f"{path}: line {number}"
-    fallback_id = f"{source}/line-{number}"
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return PageRef(fallback_id, source, str(path), error=f"{where}: not valid JSON ({exc.msg})")
-    if not isinstance(row, dict):
-        return PageRef(fallback_id, source, str(path), error=f"{where}: expected a JSON object")
-    file, url = row.get("file"), row.get("url")
-    page_id = row.get("page_id") or (Path(file).name if isinstance(file, str) else None) or url
-    if not isinstance(page_id, str) or not page_id:
-        return PageRef(fallback_id, source, str(path), error=f"{where}: no page_id, file or url")
-    where = f"{where} (page {page_id!r})"
-    if url is not None and not isinstance(url, str):
-        return PageRef(page_id, source, str(path), error=f"{where}: 'url' must be a string")
-    if not isinstance(file, str) or not file:
-        return PageRef(page_id, source, str(path), url=url, error=f"{where}: 'file' is missing")
-    location = (base / file).resolve()
-    row_site = row.get("site") if isinstance(row.get("site"), str) else None
-    return PageRef(
-        page_id=page_id,
-        source=source,
-        location=str(location),
-        url=url,
-        site=row_site or site,
-        fmt=page_format(file),
-    )

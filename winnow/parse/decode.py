@@ -1,19 +1,14 @@
-"""Getting page bytes and turning them into text.
+"""Page bytes to text, as a browser decodes them.
 
-Local files may be gzip-compressed (``.gz``). Remote pages are fetched with httpx. Decoding
-follows what a browser does, in order: byte-order mark, the HTTP/meta charset the page declares,
-strict UTF-8, then charset-normalizer's detection for the rest.
+In order: byte-order mark, valid UTF-8 (whatever the page declares), the HTTP/meta charset the
+page declares, then charset-normalizer's detection for the rest.
 """
 
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
-import zlib
-from pathlib import Path
 
-import httpx
 from charset_normalizer import from_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -22,39 +17,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-USER_AGENT = "Winnow/0.1 (article extraction)"
-
-
-class FetchError(Exception):
-    """A page could not be read; the message names the location and the cause."""
-
-
-def read_local(path: Path) -> bytes:
-    """Bytes of a local page, gunzipped when the name ends in ``.gz``."""
-    try:
-        data = path.read_bytes()
-        return gzip.decompress(data) if path.suffix == ".gz" else data
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise FetchError(f"{path}: cannot read page: {exc}") from exc
-
-
-def fetch_url(url: str, client: httpx.Client | None = None, timeout: float = 20.0) -> bytes:
-    """Body of ``url`` after redirects; a non-2xx status is a FetchError naming the URL."""
-    own = client is None
-    client = client or httpx.Client(
-        follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT}
-    )
-    try:
-        response = client.get(url)
-        if response.status_code >= 400:
-            raise FetchError(f"{url}: HTTP {response.status_code}")
-        return response.content
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
-    finally:
-        if own:
-            client.close()
 
 
 def _known_codec(name: str) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from winnow.fingerprint import hash64
+from winnow.parse.fingerprint import hash64
 
 MIN_SITE_PAGES = 3
 SLOT_MIN_SHARE = 0.8  # share of a slot's distinct texts that must be chrome

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
-from winnow.fingerprint import word_count, words
+from winnow.parse.fingerprint import word_count, words
 
 NUM_PERM = 128
 SHINGLE = 5
