@@ -8,6 +8,8 @@ from winnow.records import PageRef
 from winnow.sources.config import DEFAULT_INCLUDE, KINDS, SourceError, SourceSpec, load_sources
 from winnow.sources.files import file_refs
 from winnow.sources.manifest import iter_manifest
+from winnow.sources.scope import WEB_KINDS, WebScope, normalise_url, select
+from winnow.sources.urls import url_candidates
 
 __all__ = [
     "DEFAULT_INCLUDE",
@@ -15,15 +17,26 @@ __all__ = [
     "PageRef",
     "SourceError",
     "SourceSpec",
+    "WEB_KINDS",
+    "WebScope",
     "iter_manifest",
     "iter_page_refs",
     "load_sources",
+    "normalise_url",
+    "select",
 ]
 
 
 def iter_page_refs(spec: SourceSpec) -> Iterator[PageRef]:
-    """Every page the source names, in a stable order."""
+    """Every page the source names, in a stable order.
+
+    A ``urls`` source names its pages (page_id = the normalised URL); the pages of a sitemap or
+    feed are only known once it is fetched, so they are not listed here (the crawler finds them).
+    """
     if spec.kind == "files":
         yield from file_refs(spec)
-    else:
+    elif spec.kind == "urls" and spec.web is not None:
+        for candidate in select(url_candidates(spec.web.urls, spec.path), spec.web):
+            yield PageRef(candidate.url, spec.name, candidate.url, site=spec.site)
+    elif spec.kind == "manifest" and spec.path is not None:
         yield from iter_manifest(spec.path, spec.name, spec.site)

@@ -10,6 +10,9 @@
         kind: files             # every page file below a folder
         path: inbox
         site: example.com       # optional: one site for all pages of the source
+      - name: wire
+        kind: sitemap           # or feed, or urls: pages fetched over HTTP (web_config.py)
+        url: https://news.example/sitemap.xml
 
 Paths are relative to the YAML file. A configuration error (unknown kind, missing path, bad
 field) stops the run with a message naming the file, the entry and the problem. A malformed
@@ -24,7 +27,10 @@ from pathlib import Path
 
 import yaml
 
-KINDS = ("files", "manifest")
+from winnow.sources.scope import WEB_KINDS, WebScope
+from winnow.sources.web_config import web_scope
+
+KINDS = ("files", "manifest", *WEB_KINDS)
 DEFAULT_INCLUDE = (
     "**/*.html",
     "**/*.htm",
@@ -48,10 +54,11 @@ class SourceSpec:
 
     name: str
     kind: str
-    path: Path
+    path: Path | None  # None for a sitemap or feed source
     site: str | None = None
     include: tuple[str, ...] = DEFAULT_INCLUDE
     description: str = ""
+    web: WebScope | None = None  # what a web source (urls, sitemap, feed) fetches
 
 
 def load_sources(config: Path | str) -> list[SourceSpec]:
@@ -84,13 +91,15 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     if not isinstance(name, str) or not _NAME.match(name):
         raise SourceError(f"{where}: 'name' must be a word of letters, digits, '.', '_' or '-'")
     where = f"{config}: source #{number} '{name}'"
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise SourceError(f"{where}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if kind in WEB_KINDS:
+        return _web_spec(config, where, name, kind, entry)
     unknown = set(entry) - _ALLOWED
     if unknown:
         allowed = ", ".join(sorted(_ALLOWED))
         raise SourceError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {allowed}")
-    kind = entry.get("kind")
-    if kind not in KINDS:
-        raise SourceError(f"{where}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
     raw_path = entry.get("path")
     if not isinstance(raw_path, str) or not raw_path:
         raise SourceError(f"{where}: 'path' is missing")
@@ -110,3 +119,14 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     if site is not None and not isinstance(site, str):
         raise SourceError(f"{where}: 'site' must be a domain name")
     return SourceSpec(name, kind, path, site, tuple(include), str(entry.get("description", "")))
+
+
+def _web_spec(config: Path, where: str, name: str, kind: str, entry: dict) -> SourceSpec:
+    try:
+        path, scope = web_scope(where, kind, entry, config.parent)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from exc
+    site = entry.get("site")
+    if site is not None and not isinstance(site, str):
+        raise SourceError(f"{where}: 'site' must be a domain name")
+    return SourceSpec(name, kind, path, site, (), str(entry.get("description", "")), scope)
