@@ -18,7 +18,7 @@ import polars as pl
 from lxml.html import HtmlElement
 
 from winnow.extract import Article, extract_html, extract_text
-from winnow.fetch import FetchError, fetch_url, read_local
+from winnow.fetch import FetchError, fetch_url, read_local, read_warc_payload
 from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, MIN_SITE_PAGES, SiteModel, learn, site_models
 from winnow.parse.decode import decode, decode_with, detect_encoding
 from winnow.parse.segment import Block, parse_html, segment_text, segment_tree
@@ -53,7 +53,11 @@ def load_page(ref: PageRef) -> LoadedPage:
         page.error = ref.error
         return page
     try:
-        if ref.location.startswith(("http://", "https://")):
+        if ref.payload is not None:  # a streaming source (WARC) already read it
+            raw = ref.payload
+        elif ref.warc is not None:
+            raw = read_warc_payload(ref.warc)
+        elif ref.location.startswith(("http://", "https://")):
             raw = fetch_url(ref.location)
         else:
             raw = read_local(Path(ref.location))

@@ -8,6 +8,7 @@ cheap set operations over the whole corpus and are recomputed each time.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from winnow.pipeline import (
     load_page,
     parse_page,
 )
+from winnow.records import PageRef
 from winnow.sources import SourceSpec, iter_page_refs
 from winnow.stories import cluster_stories
 
@@ -57,7 +59,15 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _pages_frame(pages: list[LoadedPage], run_id: str, loaded_at: datetime) -> pl.DataFrame:
+def _pages_frame(
+    pages: list[LoadedPage],
+    run_id: str,
+    loaded_at: datetime,
+    refs: list[PageRef] | None = None,
+) -> pl.DataFrame:
+    """Rows for ``pages``; ``refs`` (same order) add the WARC locator and crawl metadata."""
+    refs = refs if refs is not None else [PageRef(p.page_id, p.source, p.location) for p in pages]
+    warc = [ref.warc for ref in refs]
     return pl.DataFrame(
         {
             "page_id": [p.page_id for p in pages],
@@ -74,26 +84,44 @@ def _pages_frame(pages: list[LoadedPage], run_id: str, loaded_at: datetime) -> p
             "raw_zlib": [warehouse.compress(p.raw) for p in pages],
             "loaded_at": [loaded_at] * len(pages),
             "run_id": [run_id] * len(pages),
+            "warc_file": [w.file if w else None for w in warc],
+            "warc_offset": [w.offset if w else None for w in warc],
+            "warc_record_id": [w.record_id if w else None for w in warc],
+            "http_status": [ref.http_status for ref in refs],
+            "content_type": [ref.content_type for ref in refs],
+            "fetched_at": [ref.fetched_at for ref in refs],
         },
-        schema_overrides={"bytes": pl.Int64, "raw_zlib": pl.Binary, "loaded_at": pl.Datetime("us")},
+        schema_overrides={
+            "bytes": pl.Int64,
+            "raw_zlib": pl.Binary,
+            "loaded_at": pl.Datetime("us"),
+            "warc_file": pl.String,
+            "warc_offset": pl.Int64,
+            "warc_record_id": pl.String,
+            "http_status": pl.Int16,
+            "content_type": pl.String,
+            "fetched_at": pl.Datetime("us"),
+        },
     ).unique(subset=["page_id", "content_hash"], keep="first", maintain_order=True)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str) -> StageResult:
     """Read every source's pages and store new page versions (raw bytes kept, compressed)."""
     result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
+    skipped: Counter = Counter()  # what sources passed over (WARC records that are not pages)
     loaded_at = _now()
     with warehouse.transaction(con):
         for spec in specs:
-            for refs in _batches(iter_page_refs(spec), BATCH):
+            for refs in _batches(iter_page_refs(spec, skipped), BATCH):
                 pages = [load_page(ref) for ref in refs]
                 for page in pages:
                     if page.error:
                         result.failures.append(page.error)
                 result.counts["seen"] += len(pages)
                 result.counts["errors"] += sum(p.status != "ok" for p in pages)
-                frame = _pages_frame(pages, run_id, loaded_at)
+                frame = _pages_frame(pages, run_id, loaded_at, refs)
                 result.counts["new_versions"] += warehouse.write_pages(con, frame)
+    result.counts.update(skipped)
     result.preview = warehouse.query_frame(
         con,
         "SELECT page_id, site, source, format, bytes, encoding, status FROM latest_pages "

@@ -13,6 +13,9 @@
       - name: wire
         kind: sitemap           # or feed, or urls: pages fetched over HTTP (web_config.py)
         url: https://news.example/sitemap.xml
+      - name: news
+        kind: warc              # WARC/WET files: a file, a folder or a glob
+        path: crawl/*.warc.gz
 
 Paths are relative to the YAML file. A configuration error (unknown kind, missing path, bad
 field) stops the run with a message naming the file, the entry and the problem. A malformed
@@ -28,9 +31,10 @@ from pathlib import Path
 import yaml
 
 from winnow.sources.scope import WEB_KINDS, WebScope
+from winnow.sources.warc import WARC_INCLUDE, is_glob
 from winnow.sources.web_config import web_scope
 
-KINDS = ("files", "manifest", *WEB_KINDS)
+KINDS = ("files", "manifest", "warc", *WEB_KINDS)
 DEFAULT_INCLUDE = (
     "**/*.html",
     "**/*.htm",
@@ -103,14 +107,12 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     raw_path = entry.get("path")
     if not isinstance(raw_path, str) or not raw_path:
         raise SourceError(f"{where}: 'path' is missing")
-    path = (config.parent / raw_path).resolve()
-    if not path.exists():
-        raise SourceError(f"{where}: path {raw_path!r} does not exist (looked at {path})")
+    path = _source_path(config, where, kind, raw_path)
     if kind == "manifest" and not path.is_file():
         raise SourceError(f"{where}: a manifest source needs a file, {path} is not one")
     if kind == "files" and not path.is_dir():
         raise SourceError(f"{where}: a files source needs a folder, {path} is not one")
-    include = entry.get("include", DEFAULT_INCLUDE)
+    include = entry.get("include", WARC_INCLUDE if kind == "warc" else DEFAULT_INCLUDE)
     if isinstance(include, str):
         include = (include,)
     if not isinstance(include, list | tuple) or not all(isinstance(g, str) for g in include):
@@ -130,3 +132,20 @@ def _web_spec(config: Path, where: str, name: str, kind: str, entry: dict) -> So
     if site is not None and not isinstance(site, str):
         raise SourceError(f"{where}: 'site' must be a domain name")
     return SourceSpec(name, kind, path, site, (), str(entry.get("description", "")), scope)
+
+
+def _source_path(config: Path, where: str, kind: str, raw_path: str) -> Path:
+    """The entry's path resolved against the YAML's folder; it must exist (for a ``warc``
+    glob, the folder it searches must: files may appear later)."""
+    path = config.parent / raw_path
+    if kind == "warc" and is_glob(raw_path):
+        folder = path.parent
+        while is_glob(folder):
+            folder = folder.parent
+        if not folder.resolve().is_dir():
+            raise SourceError(f"{where}: glob {raw_path!r} searches {folder}, not a folder")
+        return folder.resolve() / path.relative_to(folder)
+    path = path.resolve()
+    if not path.exists():
+        raise SourceError(f"{where}: path {raw_path!r} does not exist (looked at {path})")
+    return path
