@@ -28,7 +28,7 @@ def pages(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     specs = sources.specs()
-    with warehouse.connect() as con:
+    with warehouse.writer(context) as con:
         result = stages.ingest(con, specs, context.run.run_id)
     for failure in result.failures[:20]:
         context.log.warning(failure)
@@ -36,8 +36,10 @@ def pages(
 
 
 @dg.asset_check(asset=pages, description="page_id is unique among the latest page versions.")
-def page_id_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def page_id_unique(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
         passed, details = checks.page_ids_unique(con)
     return dg.AssetCheckResult(passed=passed, metadata=details)
 
@@ -45,8 +47,10 @@ def page_id_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset=pages, description="Every page could be read (a warning lists those that could not)."
 )
-def pages_readable(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def pages_readable(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
         passed, details = checks.pages_readable(con)
     details["errors"] = "\n".join(details["errors"])
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=details)
@@ -64,7 +68,7 @@ def pages_readable(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     ),
 )
 def page_blocks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.connect() as con:
+    with warehouse.writer(context) as con:
         result = stages.segment(con, context.run.run_id)
     return dg.MaterializeResult(metadata=metadata(result))
 
@@ -84,7 +88,7 @@ def page_blocks(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 def boilerplate(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
+    with warehouse.writer(context) as con:
         result = stages.learn(con, context.run.run_id, sources.model_window_days)
     return dg.MaterializeResult(metadata=metadata(result))
 
@@ -93,8 +97,10 @@ def boilerplate(
     asset=boilerplate,
     description="Per site, the share of block text called chrome stays within sane bounds.",
 )
-def chrome_share_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def chrome_share_sane(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
         passed, details = checks.site_chrome_share(con)
     return dg.AssetCheckResult(
         passed=passed,
@@ -118,7 +124,7 @@ def chrome_share_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     ),
 )
 def articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.connect() as con:
+    with warehouse.writer(context) as con:
         result = stages.extract(con, context.run.run_id)
     for failure in result.failures[:20]:
         context.log.warning(failure)
@@ -126,15 +132,19 @@ def articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 
 
 @dg.asset_check(asset=articles, description="Every page has an article row; articles have bodies.")
-def article_bodies_non_empty(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def article_bodies_non_empty(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
         passed, details = checks.article_bodies_present(con)
     return dg.AssetCheckResult(passed=passed, metadata=details)
 
 
 @dg.asset_check(asset=articles, description="No article body is mostly the site's chrome.")
-def bodies_not_mostly_boilerplate(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
+def bodies_not_mostly_boilerplate(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
         passed, details = checks.bodies_not_chrome(con)
     return dg.AssetCheckResult(
         passed=passed,
@@ -156,12 +166,34 @@ def bodies_not_mostly_boilerplate(warehouse: WarehouseResource) -> dg.AssetCheck
     ),
 )
 def story_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.connect() as con:
+    with warehouse.writer(context) as con:
         result = stages.cluster(con, context.run.run_id)
     return dg.MaterializeResult(metadata=metadata(result))
 
 
-ASSETS = [pages, page_blocks, boilerplate, articles, story_clusters]
+@dg.asset(
+    deps=[story_clusters],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=(
+        "The read snapshot: the run's working file copied over the published warehouse in one "
+        "atomic rename, once every table above was written in order. Readers (winnow query, "
+        "notebooks, the UI) only ever open this file, so they see the last whole run and never "
+        "hold up a run."
+    ),
+)
+def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    published = warehouse.publish(context.run.run_id, stages.STAGE_ORDER, context)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(published.path)),
+            "bytes": dg.MetadataValue.int(published.bytes),
+            "copy_seconds": dg.MetadataValue.float(round(published.seconds, 3)),
+        }
+    )
+
+
+ASSETS = [pages, page_blocks, boilerplate, articles, story_clusters, warehouse_snapshot]
 CHECKS = [
     page_id_unique,
     pages_readable,

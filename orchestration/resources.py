@@ -1,41 +1,68 @@
-"""Resources: where the warehouse lives and which sources to read (set in the UI or YAML)."""
+"""Resources: where the warehouse lives and which sources to read (set in the UI or YAML).
+
+Defaults come from ``winnow.settings.resolve()`` (env, then defaults), the same settings every
+``winnow`` command reads.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 
-from winnow import warehouse
+from winnow.settings import ROOT, resolve
 from winnow.sources import SourceSpec, load_sources
+from winnow.warehouse import Published, Warehouse
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_WAREHOUSE = os.environ.get("WINNOW_WAREHOUSE", str(ROOT / "data" / "warehouse.duckdb"))
-DEFAULT_SOURCES = os.environ.get("WINNOW_SOURCES", str(ROOT / "data" / "sources.yaml"))
+__all__ = ["ROOT", "SourcesResource", "WarehouseResource"]
+
+_SETTINGS = resolve()
+
+
+def _log(context: Any) -> Callable[[str], None]:
+    """The step's log (asset or check context), or nothing outside a run."""
+    return context.log.info if context is not None else (lambda _: None)
+
+
+def _step(context: Any) -> str:
+    return f"step {context.op_execution_context.op_def.name}" if context is not None else "a step"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. One asset writes at a time, each in one transaction."""
+    """The published snapshot readers see (``path``) and the working file runs write.
 
-    path: str = DEFAULT_WAREHOUSE
+    Steps write the working file under its write lock (a wait is logged with its length);
+    checks read it under a shared lock; ``publish`` replaces the snapshot atomically.
+    """
+
+    path: str = str(_SETTINGS.warehouse)
+    work_dir: str | None = str(_SETTINGS.work_dir) if _SETTINGS.work_dir else None
+
+    def store(self) -> Warehouse:
+        return Warehouse(Path(self.path), Path(self.work_dir) if self.work_dir else None)
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = warehouse.connect(self.path)
-        try:
+    def writer(self, context: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.store().writer(_log(context), _step(context)) as con:
             yield con
-        finally:
-            con.close()
+
+    @contextmanager
+    def reader(self, context: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.store().reader(_log(context), _step(context)) as con:
+            yield con
+
+    def publish(self, run_id: str, order: Sequence[str], context: Any = None) -> Published:
+        return self.store().publish(run_id, order, _log(context), _step(context))
 
 
 class SourcesResource(dg.ConfigurableResource):
     """The sources YAML and the model's memory (days of pages the model learns from)."""
 
-    config_path: str = DEFAULT_SOURCES
+    config_path: str = str(_SETTINGS.sources)
     model_window_days: int | None = None
 
     def specs(self) -> list[SourceSpec]:

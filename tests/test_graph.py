@@ -153,6 +153,13 @@ def test_materialization_reports_metadata(built):
         e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata
         for e in materializations
     }
-    assert set(by_key) == {"pages", "page_blocks", "boilerplate", "articles", "story_clusters"}
+    assert set(by_key) == {
+        "pages",
+        "page_blocks",
+        "boilerplate",
+        "articles",
+        "story_clusters",
+        "warehouse_snapshot",
+    }
     assert by_key["articles"]["with_article"].value > 0
     assert "|" in by_key["articles"]["preview"].value

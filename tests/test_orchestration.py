@@ -17,7 +17,14 @@ def test_definitions_load():
     job = defs.resolve_job_def("ingest")
     assert job.name == "ingest"
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert keys == {"pages", "page_blocks", "boilerplate", "articles", "story_clusters"}
+    assert keys == {
+        "pages",
+        "page_blocks",
+        "boilerplate",
+        "articles",
+        "story_clusters",
+        "warehouse_snapshot",
+    }
 
 
 def test_nightly_schedule_runs_ingest_at_two(monkeypatch):

@@ -74,7 +74,14 @@ def test_ui_serves_assets_checks_schedule_and_sensor(webserver):
         "{ checks { name } } } } }",
     )["data"]["assetNodes"]
     keys = {n["assetKey"]["path"][0] for n in nodes}
-    assert keys == {"pages", "page_blocks", "boilerplate", "articles", "story_clusters"}
+    assert keys == {
+        "pages",
+        "page_blocks",
+        "boilerplate",
+        "articles",
+        "story_clusters",
+        "warehouse_snapshot",
+    }
     checks = {c["name"] for n in nodes for c in n["assetChecksOrError"].get("checks", [])}
     assert {"page_id_unique", "article_bodies_non_empty", "chrome_share_sane"} <= checks
     repo = _graphql(

@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.table import Table
 
 from winnow import warehouse
+from winnow.settings import Settings, SettingsError, origin, resolve
 from winnow.sources import SourceError, iter_page_refs, load_sources
 
-ROOT = Path.cwd()
 console = Console(stderr=True)
 
 
@@ -62,29 +62,38 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from winnow import stages
 
-    specs = load_sources(args.sources)
+    settings = _settings(args)
+    specs = load_sources(settings.sources)
     run_id = f"cli-{uuid.uuid4()}"
-    con = warehouse.connect(args.warehouse)
-    try:
-        for name, stage in (
-            ("pages", lambda: stages.ingest(con, specs, run_id)),
-            ("page_blocks", lambda: stages.segment(con, run_id)),
-            ("boilerplate", lambda: stages.learn(con, run_id)),
-            ("articles", lambda: stages.extract(con, run_id)),
-            ("story_clusters", lambda: stages.cluster(con, run_id)),
-        ):
-            result = stage()
-            counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
-            console.print(f"[bold]{name}[/bold]: {counts}")
-            for failure in result.failures[:10]:
-                console.print(f"  [yellow]{failure}[/yellow]")
-    finally:
-        con.close()
+    store = warehouse.Warehouse(settings.warehouse, settings.work_dir)
+    log = console.print
+    if args.fresh:
+        store.fresh(log)
+        console.print(f"fresh start: the working state in {store.work_dir} was emptied")
+    steps = {
+        "pages": lambda con: stages.ingest(con, specs, run_id),
+        "page_blocks": lambda con: stages.segment(con, run_id),
+        "boilerplate": lambda con: stages.learn(con, run_id),
+        "articles": lambda con: stages.extract(con, run_id),
+        "story_clusters": lambda con: stages.cluster(con, run_id),
+    }
+    for name in stages.STAGE_ORDER:
+        with store.writer(log, f"winnow run: {name}") as con:
+            result = steps[name](con)
+        counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
+        console.print(f"[bold]{name}[/bold]: {counts}")
+        for failure in result.failures[:10]:
+            console.print(f"  [yellow]{failure}[/yellow]")
+    published = store.publish(run_id, stages.STAGE_ORDER, log, "winnow run: publish")
+    console.print(
+        f"published {published.path} ({published.bytes / 1e6:.1f} MB, "
+        f"copied in {published.seconds:.2f} s)"
+    )
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    specs = load_sources(args.sources)
+    specs = load_sources(_settings(args).sources)
     problems = 0
     for spec in specs:
         pages = 0
@@ -98,7 +107,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    con = warehouse.connect(args.warehouse, read_only=True)
+    con = warehouse.open_published(_settings(args).warehouse)
     try:
         _print_frame(warehouse.query_frame(con, args.sql))
     finally:
@@ -122,7 +131,7 @@ ORDER BY b.block_index
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    con = warehouse.connect(args.warehouse, read_only=True)
+    con = warehouse.open_published(_settings(args).warehouse)
     try:
         frame = warehouse.query_frame(con, WHY_SQL, [args.page_id])
     finally:
@@ -134,11 +143,25 @@ def cmd_why(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The one configuration (flags, then env, then defaults); says which files it uses."""
+    flags = {k: getattr(args, k, None) for k in ("sources", "warehouse")}
+    settings = resolve(**flags)
+    if not getattr(args, "_announced", False):
+        args._announced = True
+        shown = ["warehouse"] if args.command in ("query", "why") else ["sources", "warehouse"]
+        if args.command == "validate":
+            shown = ["sources"]
+        for name in shown:
+            console.print(f"{name}: {getattr(settings, name)} ({origin(name, **flags)})")
+    return settings
+
+
 def build_parser() -> argparse.ArgumentParser:
-    default_wh = str(ROOT / "data" / "warehouse.duckdb")
-    default_src = str(ROOT / "data" / "sources.yaml")
     parser = argparse.ArgumentParser(prog="winnow", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    sources_help = "sources YAML (default: $WINNOW_SOURCES, else data/sources.yaml)"
+    warehouse_help = "warehouse file (default: $WINNOW_WAREHOUSE, else data/warehouse.duckdb)"
 
     p = sub.add_parser("extract", help="extract every page of a dataset folder to JSON lines")
     p.add_argument("dataset_dir")
@@ -147,39 +170,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("run", help="run every stage once into the warehouse (no Dagster)")
-    p.add_argument("--sources", default=default_src)
-    p.add_argument("--warehouse", default=default_wh)
+    p.add_argument("--sources", help=sources_help)
+    p.add_argument("--warehouse", help=warehouse_help)
+    p.add_argument(
+        "--fresh", action="store_true", help="start from an empty warehouse (drop all rows)"
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check the sources YAML and every manifest line")
-    p.add_argument("--sources", default=default_src)
+    p.add_argument("--sources", help=sources_help)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("query", help="run read-only SQL on the warehouse")
     p.add_argument("sql")
-    p.add_argument("--warehouse", default=default_wh)
+    p.add_argument("--warehouse", help=warehouse_help)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("why", help="show each block of a page and why it was kept or dropped")
     p.add_argument("page_id")
-    p.add_argument("--warehouse", default=default_wh)
+    p.add_argument("--warehouse", help=warehouse_help)
     p.set_defaults(func=cmd_why)
     return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SourceError as exc:
-        console.print(f"[red]{exc}[/red]")
+    except (SourceError, SettingsError, warehouse.SchemaError, warehouse.PublishError) as exc:
+        console.print(f"[red]{_one_line(exc)}[/red]", soft_wrap=True)
         return 2
-    except duckdb.IOException as exc:  # another process holds the write lock
+    except warehouse.WarehouseMissing as exc:
+        console.print(f"[red]{_one_line(exc)}[/red]", soft_wrap=True)
+        return 3
+    except duckdb.IOException as exc:  # a process outside Winnow holds the file for writing
         console.print(
-            f"[red]{getattr(args, 'warehouse', '')}: cannot open the warehouse ({exc}); "
-            "a run is probably writing it, try again when it has finished[/red]"
+            f"[red]{_settings(args).warehouse}: another program holds the warehouse open for "
+            f"writing (Winnow's runs never do; close that connection): {_one_line(exc)}[/red]",
+            soft_wrap=True,
         )
         return 3
+    except duckdb.Error as exc:  # bad SQL, unknown table or column
+        console.print(f"[red]{type(exc).__name__}: {_one_line(exc)}[/red]", soft_wrap=True)
+        return 2
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ ENV = {
     "warehouse": "WINNOW_WAREHOUSE",
     "inbox": "WINNOW_INBOX",
     "timezone": "WINNOW_TIMEZONE",
+    "work_dir": "WINNOW_WORK_DIR",
+    "max_page_bytes": "WINNOW_MAX_PAGE_BYTES",
+    "page_seconds": "WINNOW_PAGE_SECONDS",
 }
 
 
@@ -31,16 +34,49 @@ class Settings:
     warehouse: Path = ROOT / "data" / "warehouse.duckdb"
     inbox: Path = ROOT / "data" / "inbox"
     timezone: str = "UTC"
+    # -- reliability: where runs write, and what one page may cost ---------------------------
+    #: Where runs write before publishing (default: ``<warehouse stem>.work/`` beside it).
+    work_dir: Path | None = None
+    #: A page larger than this (after gunzip) is not read: status 'too_large'.
+    max_page_bytes: int = 10_000_000
+    #: Parsing plus extracting one page may take this long; past it: status 'timeout'.
+    page_seconds: float = 5.0
+
+
+def _convert(name: str, value: object) -> object:
+    kind = {f.name: str(f.type) for f in fields(Settings)}[name]
+    try:
+        if "Path" in kind:
+            return Path(str(value)).expanduser()
+        if kind.startswith("int"):
+            return int(str(value))
+        if kind.startswith("float"):
+            return float(str(value))
+    except ValueError as exc:
+        raise SettingsError(f"{ENV[name]} / --{name.replace('_', '-')}: {exc}") from exc
+    return str(value)
+
+
+class SettingsError(ValueError):
+    """A setting's value cannot be used; the message names the variable or flag."""
 
 
 def resolve(**flags: object) -> Settings:
     """Settings from command-line ``flags`` (None means not given), then env, then defaults."""
     values: dict[str, object] = {}
-    types = {f.name: f.type for f in fields(Settings)}
     for name, variable in ENV.items():
         given = flags.get(name)
         if given is None:
             given = os.environ.get(variable) or None
         if given is not None:
-            values[name] = Path(str(given)) if "Path" in str(types[name]) else str(given)
+            values[name] = _convert(name, given)
     return replace(Settings(), **values)
+
+
+def origin(name: str, **flags: object) -> str:
+    """Where setting ``name`` came from: 'flag', the environment variable, or 'default'."""
+    if flags.get(name) is not None:
+        return "flag"
+    if os.environ.get(ENV[name]):
+        return ENV[name]
+    return "default"

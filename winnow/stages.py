@@ -34,6 +34,10 @@ from winnow.stories import cluster_stories
 BATCH = 200
 MIN_ARTICLE_WORDS = 40
 
+#: The tables in the order the stages write them; a snapshot is published only when each one
+#: was written after the one before it (``warehouse.check_stage_order``).
+STAGE_ORDER = ("pages", "page_blocks", "boilerplate", "articles", "story_clusters")
+
 
 @dataclass
 class StageResult:
@@ -121,6 +125,7 @@ def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str)
                 result.counts["errors"] += sum(p.status != "ok" for p in pages)
                 frame = _pages_frame(pages, run_id, loaded_at, refs)
                 result.counts["new_versions"] += warehouse.write_pages(con, frame)
+        warehouse.mark_stage(con, "pages", run_id)
     result.counts.update(skipped)
     result.preview = warehouse.query_frame(
         con,
@@ -152,6 +157,7 @@ def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
             result.counts["blocks_written"] += warehouse.write_blocks(con, blocks)
             result.counts["pages_segmented"] += frame.height
         result.counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
+        warehouse.mark_stage(con, "page_blocks", run_id)
     result.counts["blocks_total"] = warehouse.scalar(con, "SELECT count(*) FROM page_blocks")
     result.preview = warehouse.query_frame(
         con,
@@ -191,6 +197,7 @@ def learn(
     )
     with warehouse.transaction(con):
         warehouse.write_model(con, table, models_frame(models, run_id, learned_at))
+        warehouse.mark_stage(con, "boilerplate", run_id)
     chrome = table.filter(pl.col("decision") == "boilerplate")
     result = StageResult(
         counts={
@@ -279,6 +286,7 @@ def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
             frame = warehouse.read_pages(con, batch)
             articles = _article_rows(frame, models, run_id, result.failures)
             result.counts["extracted"] += warehouse.write_articles(con, articles)
+        warehouse.mark_stage(con, "articles", run_id)
     totals = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE has_article), count(DISTINCT site) FROM articles"
     ).fetchall()[0]
@@ -299,6 +307,7 @@ def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
     )
     with warehouse.transaction(con):
         warehouse.write_clusters(con, clusters)
+        warehouse.mark_stage(con, "story_clusters", run_id)
     result = StageResult(
         counts={
             "clustered_pages": clusters.height,

@@ -1,13 +1,30 @@
-"""The DuckDB warehouse: versioned SQL migrations (``migrations/``) and set-based table I/O."""
+"""The DuckDB warehouse: schema and migrations (``schema``), how runs write and readers read
+(``store``: a private working file published as an atomic read snapshot), and set-based table
+I/O (``tables``)."""
 
-from winnow.warehouse.tables import (
+from winnow.warehouse.schema import (
     MIGRATIONS_DIR,
+    SchemaError,
+    latest_version,
+    migrate,
+    migrations,
+    verify,
+)
+from winnow.warehouse.store import (
+    Published,
+    PublishError,
+    Warehouse,
+    WarehouseMissing,
+    check_stage_order,
+    connect_file,
+    mark_stage,
+    open_published,
+)
+from winnow.warehouse.tables import (
     compress,
     connect,
     decompress,
     drop_stale_blocks,
-    migrate,
-    migrations,
     model_blocks,
     pages_needing_articles,
     pages_without_blocks,
@@ -28,13 +45,23 @@ from winnow.warehouse.tables import (
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "PublishError",
+    "Published",
+    "SchemaError",
+    "Warehouse",
+    "WarehouseMissing",
+    "check_stage_order",
     "compress",
     "connect",
+    "connect_file",
     "decompress",
     "drop_stale_blocks",
+    "latest_version",
+    "mark_stage",
     "migrate",
     "migrations",
     "model_blocks",
+    "open_published",
     "pages_needing_articles",
     "pages_without_blocks",
     "query_frame",
@@ -45,6 +72,7 @@ __all__ = [
     "scalar",
     "table_counts",
     "transaction",
+    "verify",
     "write_articles",
     "write_blocks",
     "write_clusters",

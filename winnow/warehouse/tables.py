@@ -2,9 +2,7 @@
 
 Every write replaces the rows of the keys it brings (delete, then ``INSERT ... BY NAME`` from an
 Arrow table) inside the caller's transaction, so materializing the same input twice leaves the
-same rows. DuckDB allows one writing process at a time: the pipeline opens the file, writes one
-asset in one transaction and closes it; readers (the CLI's ``query``, notebooks) open it
-read-only when no run is writing.
+same rows. Which file a run writes and which file readers see is decided in ``store``.
 """
 
 from __future__ import annotations
@@ -18,16 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, SQL) of every migration file, in order (``NNN_name.sql``)."""
-    found = []
-    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
-        version, name = path.stem.split("_", 1)
-        found.append((int(version), name.replace("_", " "), path.read_text(encoding="utf-8")))
-    return found
+from winnow.warehouse.store import connect_file, open_published
 
 
 def run(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> None:
@@ -47,33 +36,13 @@ def query_frame(
     return pl.from_arrow(con.sql(query, params=params or None).to_arrow_table())
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations the file has not seen yet; returns the schema version."""
-    run(
-        con,
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT now())",
-    )
-    current = scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
-    steps = migrations()
-    for version, name, sql in steps:
-        if version > current:
-            run(con, "BEGIN TRANSACTION")
-            run(con, sql)
-            run(con, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
-            run(con, "COMMIT")
-    return steps[-1][0] if steps else 0
-
-
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (created and migrated when writable)."""
-    path = Path(path)
-    if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    migrate(con)
-    return con
+    """Open one warehouse file directly: migrated when writable, schema-checked either way.
+
+    Pipelines go through :class:`winnow.warehouse.store.Warehouse` (working file + published
+    snapshot); this is for tests and tools that own a file outright.
+    """
+    return open_published(path) if read_only else connect_file(path)
 
 
 @contextmanager
@@ -205,6 +174,9 @@ def model_blocks(con: duckdb.DuckDBPyConnection, window_days: int | None = None)
     if window_days is not None:
         sql += " AND p.loaded_at >= now() - to_days(?)"
         params.append(window_days)
+    # A fixed order: the model's samples (first text of a group) must not depend on how the
+    # file happens to store rows, or a resumed run would differ from a clean one.
+    sql += " ORDER BY b.site, b.page_id, b.block_index"
     return query_frame(con, sql, params)
 
 

@@ -1,0 +1,305 @@
+"""How runs write and readers read: a private working file, published as a read snapshot.
+
+DuckDB lets one process write a file or many processes read it, never both. So readers (a
+notebook's ``duckdb.connect(path, read_only=True)``, ``winnow query``, the UI) only ever open
+the *published* file, and runs never open it at all:
+
+* A run writes ``<work_dir>/warehouse.duckdb``, a file no reader opens. Every step that writes
+  takes the exclusive write lock (``fcntl.flock`` on ``<work_dir>/write.lock``) for as long as
+  its connection is open; a check that reads the working file takes it shared. Parallel steps
+  therefore queue for the file instead of failing on DuckDB's own lock, and each wait is logged
+  with its length. Steps that run in parallel by design (partitions) write Parquet files into
+  ``<work_dir>/staging/<table>/`` without any lock, and one step loads them.
+* At the end of a run, ``publish`` copies the working file (checkpointed, no WAL) next to the
+  published path and renames it over it. The rename is atomic: a reader opens the old snapshot
+  or the new one, never a mix; a reader already holding the old one keeps reading it (its
+  inode lives until it closes). Publishing refuses a working file whose stages did not run in
+  order since the last change (``stage_marks``), so a snapshot is always one whole pass.
+
+A killed run leaves the working file with its last committed transactions (DuckDB replays or
+drops its WAL on the next open) and the published snapshot untouched; the next run carries on
+incrementally. The working file is seeded from the published one when it is missing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from winnow.warehouse.schema import SchemaError, migrate, verify
+
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class PublishError(RuntimeError):
+    """The working file is not one whole pass of the pipeline; nothing was published."""
+
+
+class WarehouseMissing(FileNotFoundError):
+    """No published warehouse at the path yet."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What ``publish`` did: the run, the snapshot's size and how long the copy took."""
+
+    run_id: str
+    path: Path
+    bytes: int
+    seconds: float
+
+
+def default_work_dir(published: Path) -> Path:
+    """``data/warehouse.duckdb`` -> ``data/warehouse.work/`` (same filesystem, so renames are
+    atomic)."""
+    return published.with_name(published.stem + ".work")
+
+
+def open_published(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot, schema checked."""
+    path = Path(path)
+    if not path.is_file():
+        raise WarehouseMissing(
+            f"{path}: no warehouse here yet; it appears when a run finishes (make run, or "
+            "winnow run), or point --warehouse / WINNOW_WAREHOUSE at another file"
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        verify(con, str(path))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def connect_file(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A writable, migrated, schema-checked connection to any warehouse file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        migrate(con, str(path))
+        verify(con, str(path))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+class Warehouse:
+    """The published snapshot readers see and the working file runs write (see module doc)."""
+
+    def __init__(self, published: Path | str, work_dir: Path | str | None = None) -> None:
+        self.published = Path(published).absolute()
+        self.work_dir = Path(work_dir).absolute() if work_dir else default_work_dir(self.published)
+        self.work_path = self.work_dir / "warehouse.duckdb"
+        self.staging = self.work_dir / "staging"
+        self._lock_path = self.work_dir / "write.lock"
+
+    # -- locking ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, exclusive: bool, log: Log, why: str) -> Iterator[None]:
+        """Hold the write lock (exclusive) or a read lock (shared); a wait is logged with its
+        length. The kernel releases it when the process dies, so a killed run holds nothing."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        with open(self._lock_path, "a+") as handle:
+            try:
+                fcntl.flock(handle, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                log(f"{why}: waiting for the warehouse lock on {self.work_path} ({holder})")
+                start = time.monotonic()
+                fcntl.flock(handle, mode)
+                log(f"{why}: got the warehouse lock after {time.monotonic() - start:.1f} s")
+            if exclusive:
+                handle.seek(0)
+                handle.truncate()
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                handle.write(f"held by {why}, pid {os.getpid()} on {socket.gethostname()}, {stamp}")
+                handle.flush()
+            try:
+                yield
+            finally:
+                if exclusive:
+                    handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- the working file -----------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        """Start the working file from the published snapshot when there is no working file."""
+        if not self.work_path.exists() and self.published.is_file():
+            tmp = self.work_path.with_name(self.work_path.name + ".seed")
+            shutil.copyfile(self.published, tmp)
+            os.replace(tmp, self.work_path)
+
+    @contextmanager
+    def writer(self, log: Log = _quiet, why: str = "a step") -> Iterator[duckdb.DuckDBPyConnection]:
+        """The working file, opened for writing under the exclusive lock, migrated and checked."""
+        with self._locked(True, log, why):
+            self._seed()
+            con = connect_file(self.work_path)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def reader(
+        self, log: Log = _quiet, why: str = "a check"
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The working file, read-only under a shared lock (checks of the run in progress)."""
+        with self._locked(False, log, why):
+            if not self.work_path.exists():
+                raise WarehouseMissing(f"{self.work_path}: no step of a run has written yet")
+            con = duckdb.connect(str(self.work_path), read_only=True)
+            try:
+                verify(con, str(self.work_path))
+                yield con
+            finally:
+                con.close()
+
+    def fresh(self, log: Log = _quiet) -> None:
+        """Forget the working state (``winnow run --fresh``); the snapshot stays until the next
+        publish replaces it, so readers are not left without a warehouse meanwhile."""
+        with self._locked(True, log, "fresh start"):
+            for path in (self.work_path, self.work_path.with_name(self.work_path.name + ".wal")):
+                path.unlink(missing_ok=True)
+            shutil.rmtree(self.staging, ignore_errors=True)
+            # An empty working file: _seed must not bring the old snapshot back.
+            connect_file(self.work_path).close()
+
+    # -- parallel steps: Parquet per partition ---------------------------------------------------
+
+    def stage(self, table: str, key: str, frame: pl.DataFrame) -> Path:
+        """Write ``frame`` as ``staging/<table>/<key>.parquet`` (atomic rename, no lock): steps
+        running in parallel each write their own file; ``load_staged`` brings them in."""
+        folder = self.staging / table
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in key)
+        target = folder / f"{safe}.parquet"
+        tmp = folder / f".{safe}.{os.getpid()}.tmp"
+        frame.write_parquet(tmp)
+        os.replace(tmp, target)
+        return target
+
+    def staged(self, table: str) -> list[Path]:
+        return sorted((self.staging / table).glob("*.parquet"))
+
+    def load_staged(
+        self, con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str]
+    ) -> tuple[int, list[Path]]:
+        """Replace ``table``'s rows by key with every staged file's rows, in the caller's
+        transaction. Returns (rows, files); delete the files with ``drop_staged`` after the
+        commit (loading the same files twice gives the same rows, so a kill in between is
+        harmless)."""
+        files = self.staged(table)
+        if not files:
+            return 0, []
+        listing = [str(f) for f in files]
+        match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+        con.read_parquet(listing).create_view("incoming_staged", replace=True)
+        con.execute(
+            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM incoming_staged i WHERE {match})"
+        ).fetchall()
+        rows = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_staged").fetchall()
+        con.unregister("incoming_staged")
+        return int(rows[0][0]) if rows else 0, files
+
+    @staticmethod
+    def drop_staged(files: Sequence[Path]) -> None:
+        for path in files:
+            path.unlink(missing_ok=True)
+
+    # -- publishing -----------------------------------------------------------------------------
+
+    def publish(
+        self, run_id: str, order: Sequence[str], log: Log = _quiet, why: str = "publish"
+    ) -> Published:
+        """Copy the working file over the published snapshot atomically (see module doc)."""
+        with self._locked(True, log, why):
+            self._seed()
+            con = connect_file(self.work_path)
+            try:
+                check_stage_order(con, order)
+                con.execute(
+                    "INSERT INTO publications VALUES (?, nextval('stage_seq'), ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None)],
+                ).fetchall()
+                con.execute("CHECKPOINT").fetchall()
+            finally:
+                con.close()
+            return self._copy_over_published(run_id)
+
+    def _copy_over_published(self, run_id: str) -> Published:
+        start = time.monotonic()
+        self.published.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.published.parent.glob(f".{self.published.name}.publish-*"):
+            stale.unlink(missing_ok=True)  # left by a publish that was killed mid-copy
+        tmp = self.published.with_name(f".{self.published.name}.publish-{os.getpid()}")
+        shutil.copyfile(self.work_path, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, self.published)
+        directory = os.open(self.published.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        size = self.published.stat().st_size
+        return Published(run_id, self.published, size, time.monotonic() - start)
+
+
+def mark_stage(con: duckdb.DuckDBPyConnection, stage: str, run_id: str) -> None:
+    """Record, in the stage's own transaction, that ``stage`` wrote (and after what)."""
+    con.execute(
+        "INSERT OR REPLACE INTO stage_marks VALUES (?, ?, nextval('stage_seq'), ?)",
+        [stage, run_id, datetime.now(UTC).replace(tzinfo=None)],
+    ).fetchall()
+
+
+def check_stage_order(con: duckdb.DuckDBPyConnection, order: Sequence[str]) -> None:
+    """PublishError unless every stage of ``order`` wrote, each after the one before it."""
+    marks = dict(con.execute("SELECT stage, seq FROM stage_marks").fetchall())
+    missing = [s for s in order if s not in marks]
+    if missing:
+        raise PublishError(f"not publishing: stage(s) {', '.join(missing)} never ran")
+    for earlier, later in zip(order, order[1:], strict=False):
+        if marks[later] < marks[earlier]:
+            raise PublishError(
+                f"not publishing: {later} is older than {earlier} (it has not run since "
+                f"{earlier} last wrote); run the whole graph"
+            )
+
+
+__all__ = [
+    "Published",
+    "PublishError",
+    "SchemaError",
+    "Warehouse",
+    "WarehouseMissing",
+    "check_stage_order",
+    "connect_file",
+    "default_work_dir",
+    "mark_stage",
+    "open_published",
+]
