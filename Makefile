@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench-quality bench-speed demo setup
+.PHONY: run test ui lint bench-quality bench-speed train demo setup
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -33,6 +33,11 @@ bench-quality: setup
 
 bench-speed: setup
 	$(UV) run --locked python bench/speed.py
+
+# Retrain the block classifier from ../shared/datasets (fixed seeds), reporting
+# leave-one-dataset-out F1 first; writes winnow/extract/model/.
+train: setup
+	$(UV) run --locked python bench/train.py --lodo
 
 demo: setup
 	$(UV) run --locked python data/generate_demo.py

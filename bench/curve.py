@@ -21,8 +21,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from winnow.model import EMPTY_MODEL
-from winnow.pipeline import article_record, extract_page, learn_models, load_page, segment_pages
+from winnow.pipeline import article_record, extract_pages, load_page
 from winnow.sources import iter_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +36,8 @@ def point(pages: list, k: int) -> list[dict]:
     for site, members in by_site.items():
         for i, page in enumerate(members):
             page.site = f"{site}#{i // k}"
-    _, models = learn_models(segment_pages(pages))
-    records = []
-    for page in pages:
-        article = extract_page(page, models.get(page.site, EMPTY_MODEL))
-        records.append(article_record(page.page_id, article))
+    articles = extract_pages(pages)
+    records = [article_record(page.page_id, articles[page.page_id]) for page in pages]
     for page in pages:
         page.site = page.site.split("#")[0]
     return records

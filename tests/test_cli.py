@@ -11,8 +11,8 @@ from winnow.sources import load_sources
 
 SITE = "valleyherald.example"
 NAV = (
-    '<nav class="menu"><a href="/">Home</a> <a href="/news">News</a> '
-    '<a href="/sport">Sport</a></nav>'
+    '<div class="menu"><a href="/">Home</a> <a href="/news">News</a> '
+    '<a href="/sport">Sport</a></div>'
 )
 FOOTER = "Copyright Valley Herald. All rights reserved. Contact the newsroom."
 PROMO = (
@@ -57,7 +57,7 @@ def _html(title, first, second):
         '<meta name="author" content="Sam Reed"></head><body>'
         f"{NAV}<article><h1>{title}</h1><p>{first}</p>"
         f'<div class="promo"><p>{PROMO}</p></div><p>{second}</p></article>'
-        f'<footer class="site-footer"><p>{FOOTER}</p></footer></body></html>'
+        f'<div class="site-footer"><p>{FOOTER}</p></div></body></html>'
     )
 
 
@@ -69,6 +69,8 @@ TEXT_PAGE = (
     "The main road through the village will be closed for resurfacing for two weeks from "
     "Monday, the council announced today.\n"
     "Buses will follow a diversion through the industrial estate while the work goes on.\n"
+    "Residents who need access to their driveways should contact the highways team, which "
+    "has promised to keep disruption to a minimum.\n"
 )
 
 
@@ -216,7 +218,7 @@ def test_query(run_warehouse):
     lines = [line for line in result.stdout.splitlines() if "True" in line or "False" in line]
     assert len(lines) == 5
     assert [line.split()[1] for line in lines] == ["bridge", "choir", "library", "market", "road"]
-    assert all("True" in line for line in lines if "road" not in line)
+    assert all("True" in line for line in lines)
 
 
 def test_query_is_read_only(run_warehouse):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from winnow.pipeline import extract_dataset, may_have_model
-from winnow.sources import PageRef
+from winnow.pipeline import extract_dataset, site_chunks
+from winnow.records import PageRef
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -15,21 +15,34 @@ def _ref(n: int, site: str | None, url: str | None = None) -> PageRef:
     return PageRef(f"p{n}", "test", f"/nowhere/{n}.html", url=url, site=site)
 
 
-def test_learning_pass_skips_sites_too_small_for_a_model():
-    refs = [_ref(i, "big.example") for i in range(3)] + [
-        _ref(3, "pair.example"),
-        _ref(4, None, "https://www.pair.example/b"),  # site from the URL
-        _ref(5, "single.example"),
+def test_chunks_hold_whole_sites():
+    refs = [_ref(i, "big.example") for i in range(5)] + [
+        _ref(5, "pair.example"),
+        _ref(6, None, "https://www.pair.example/b"),  # site from the URL
+        _ref(7, None),  # no site known: alone
+        _ref(8, "small.example"),
     ]
-    learnable = may_have_model(refs)
-    assert [learnable(r) for r in refs] == [True, True, True, False, False, False]
+    chunks = list(site_chunks(refs, size=4))
+    assert sorted(i for c in chunks for i in c) == list(range(9))
+    assert [0, 1, 2, 3, 4] in chunks  # a site bigger than a chunk stays whole
+    pair = next(c for c in chunks if 5 in c)
+    assert 6 in pair
 
 
-def test_pages_of_unknown_site_count_for_every_site():
-    refs = [_ref(0, "pair.example"), _ref(1, "pair.example"), _ref(2, None)]
-    learnable = may_have_model(refs)
-    # the URL-less page may turn out to be the third page of pair.example: all are read
-    assert [learnable(r) for r in refs] == [True, True, True]
+def test_unreadable_page_still_gets_a_line(tmp_path):
+    story = "<html><body><p>" + "Words of a story. " * 40 + "</p></body></html>"
+    (tmp_path / "ok.html").write_text(story)
+    (tmp_path / "bad.html.gz").write_bytes(b"not gzip at all")
+    lines = [
+        {"page_id": "ok", "file": "ok.html", "url": None, "site": None},
+        {"page_id": "bad", "file": "bad.html.gz", "url": None, "site": None},
+        {"page_id": "missing", "file": "nope.html", "url": None, "site": None},
+    ]
+    (tmp_path / "manifest.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    records = extract_dataset(tmp_path)
+    assert [r["page_id"] for r in records] == ["ok", "bad", "missing"]
+    assert "Words of a story." in records[0]["body"]
+    assert records[1]["body"] == "" and records[2]["body"] == ""
 
 
 def test_extract_dataset_keeps_manifest_order_and_models_the_demo_sites():

@@ -7,11 +7,12 @@ __version__ = "0.1.0"
 
 
 def _code_digest() -> str:
-    """Digest of the modules whose code decides an article's text."""
+    """Digest of the modules and model files that decide an article's text."""
     here = Path(__file__).parent
     digest = hashlib.sha1()
     files = [here / "pipeline.py", *sorted((here / "parse").glob("*.py"))]
     files += sorted((here / "extract").glob("*.py"))
+    files += sorted((here / "extract" / "model").glob("*"))
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -1,30 +1,35 @@
 """The one code path from page bytes to articles, shared by the Dagster assets and the CLI.
 
-Three steps, each over a stream of pages: ``segment`` every page into blocks, ``learn`` the
-per-site model from all blocks of the corpus (one polars group-by), then ``extract`` each page
-with its site's model. The assets persist each step's output in DuckDB; ``extract_dataset`` runs
-the same steps in memory over a dataset folder.
+Four steps: ``load_page`` reads (or fetches) a page; ``parse_page`` decodes it, parses it once
+with lexbor and reads its declared metadata and blocks; ``segment`` turns parsed pages into the
+block/element/metadata frames the warehouse stores; ``extract_articles`` (``winnow.extract``)
+decides on those frames with the site model's counts (``winnow.model.site_stats``). The assets
+persist each step's frames in DuckDB; ``extract_dataset`` runs the same steps in memory over a
+dataset folder, site by site.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from lxml.html import HtmlElement
 
-from winnow.extract import Article, extract_html, extract_text
+from winnow.extract.engine import Article, extract_articles, meta_frame
+from winnow.extract.metadata import PageMeta, read_metadata
 from winnow.fetch import FetchError, fetch_url, read_local, read_warc_payload
-from winnow.model import BLOCK_SCHEMA, EMPTY_MODEL, MIN_SITE_PAGES, SiteModel, learn, site_models
+from winnow.model.site import site_stats
+from winnow.parse.blocks import PageDom, text_dom
 from winnow.parse.decode import decode, decode_with, detect_encoding
-from winnow.parse.segment import Block, parse_html, segment_text, segment_tree
+from winnow.parse.frames import blocks_frame, elements_frame
+from winnow.parse.html import body_dom, parse_html
 from winnow.parse.sites import declared_url, site_of
 from winnow.records import PageRef
 from winnow.sources import iter_manifest
+
+CHUNK_PAGES = 400  # pages decided together by ``extract_dataset`` (whole sites per chunk)
 
 
 @dataclass(slots=True)
@@ -75,111 +80,45 @@ def load_page(ref: PageRef) -> LoadedPage:
 
 @dataclass(slots=True)
 class ParsedPage:
-    """One parse of a page: the tree (HTML) and its blocks."""
+    """One parse of a page: its blocks and elements, and what it declares about itself."""
 
-    tree: HtmlElement | None
-    blocks: list[Block]
+    page_id: str
+    site: str | None
+    url: str | None
+    fmt: str
+    dom: PageDom
+    meta: PageMeta = field(default_factory=PageMeta)
 
 
-def parse_page(raw: bytes, fmt: str, encoding: str | None = None) -> ParsedPage:
-    """Decode and segment a page; an unparseable page has no blocks."""
+def parse_page(page: LoadedPage) -> ParsedPage:
+    """Decode and parse a page once: metadata from the head, then blocks from the body."""
+    raw = page.raw or b""
     # The encoding was detected when the page was loaded: decode with it, do not detect again.
-    text = decode_with(raw, encoding) if encoding else decode(raw)[0]
-    if fmt == "txt":
-        return ParsedPage(None, segment_text(text))
-    tree = parse_html(text) if text.strip() else None
-    return ParsedPage(tree, segment_tree(tree) if tree is not None else [])
-
-
-class BlockCollector:
-    """Accumulates text blocks column-wise, for one polars frame per batch (no row objects)."""
-
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {
-            name: []
-            for name in (
-                "site page_id block_index parent_index tag tag_path fingerprint signature "
-                "text n_chars link_density depth position"
-            ).split()
-        }
-
-    def add(self, page_id: str, site: str | None, blocks: list[Block]) -> None:
-        kept = [b for b in blocks if b.n_chars]
-        n = len(kept) or 1
-        c = self.columns
-        for position, b in enumerate(kept):
-            c["site"].append(site)
-            c["page_id"].append(page_id)
-            c["block_index"].append(b.index)
-            c["parent_index"].append(b.parent)
-            c["tag"].append(b.tag)
-            c["tag_path"].append(b.tag_path)
-            c["fingerprint"].append(b.fingerprint)
-            c["signature"].append(b.signature)
-            c["text"].append(b.text)
-            c["n_chars"].append(b.n_chars)
-            c["link_density"].append(round(b.link_density, 4))
-            c["depth"].append(b.depth)
-            c["position"].append(position / n)
-
-    def __len__(self) -> int:
-        return len(self.columns["page_id"])
-
-    def frame(self) -> pl.DataFrame:
-        return pl.DataFrame(
-            self.columns,
-            schema={
-                **BLOCK_SCHEMA,
-                "block_index": pl.Int32,
-                "parent_index": pl.Int32,
-                "tag": pl.String,
-                "tag_path": pl.String,
-                "depth": pl.Int16,
-                "position": pl.Float32,
-            },
-        ).select(
-            "site",
-            "page_id",
-            "block_index",
-            "parent_index",
-            "tag",
-            "tag_path",
-            "fingerprint",
-            "signature",
-            "text",
-            "n_chars",
-            "link_density",
-            "depth",
-            "position",
-        )
-
-
-def extract_page(page: LoadedPage, model: SiteModel = EMPTY_MODEL) -> Article:
-    """Parse the page once and extract its article with the site's model."""
-    if page.raw is None:
-        return Article()
-    parsed = parse_page(page.raw, page.fmt, page.encoding)
+    text = decode_with(raw, page.encoding) if page.encoding else decode(raw)[0]
     if page.fmt == "txt":
-        return extract_text(parsed.blocks, model)
-    if parsed.tree is None:
-        return Article()
-    return extract_html(parsed.tree, parsed.blocks, model, page.url)
+        return ParsedPage(page.page_id, page.site, page.url, "txt", text_dom(text))
+    tree = parse_html(text)
+    meta = read_metadata(tree, page.url, text)
+    return ParsedPage(page.page_id, page.site, page.url, "html", body_dom(tree), meta)
 
 
-def learn_models(blocks: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, SiteModel]]:
-    """The ``boilerplate`` table and the per-site lookup sets built from it."""
-    table = learn(blocks)
-    return table, site_models(table)
+@dataclass(slots=True)
+class Segmented:
+    """Parsed pages as the frames the warehouse stores and extraction reads."""
+
+    blocks: pl.DataFrame
+    elements: pl.DataFrame
+    metas: pl.DataFrame
 
 
-def segment_pages(pages: Iterable[LoadedPage]) -> pl.DataFrame:
-    """Blocks of every readable page, as one frame."""
-    collector = BlockCollector()
-    for page in pages:
-        if page.raw is not None:
-            parsed = parse_page(page.raw, page.fmt, page.encoding)
-            collector.add(page.page_id, page.site, parsed.blocks)
-    return collector.frame()
+def segment(parsed: list[ParsedPage]) -> Segmented:
+    """Frames of a batch of parsed pages (``winnow.parse.frames``, ``meta_frame``)."""
+    triples = [(p.page_id, p.site, p.dom) for p in parsed]
+    return Segmented(
+        blocks_frame(triples),
+        elements_frame(triples),
+        meta_frame([(p.page_id, p.fmt, p.url, p.meta) for p in parsed]),
+    )
 
 
 def article_record(page_id: str, article: Article) -> dict:
@@ -202,34 +141,64 @@ def iter_dataset(dataset_dir: Path, limit: int | None = None) -> Iterator[PageRe
         yield ref
 
 
-def may_have_model(refs: list[PageRef]) -> Callable[[PageRef], bool]:
-    """Whether a page's site can reach ``MIN_SITE_PAGES`` pages, judged before reading it.
+def site_chunks(refs: list[PageRef], size: int = CHUNK_PAGES) -> Iterator[list[int]]:
+    """Indexes of ``refs`` in chunks of whole sites (a site bigger than ``size`` is one chunk),
+    so every site's model sees all of the site's pages. Pages of no known site come last."""
+    by_site: dict[str | None, list[int]] = {}
+    for i, ref in enumerate(refs):
+        by_site.setdefault(ref.site or site_of(ref.url), []).append(i)
+    unknown = by_site.pop(None, [])
+    chunk: list[int] = []
+    for indexes in [*by_site.values(), *([[i] for i in unknown])]:
+        if chunk and len(chunk) + len(indexes) > size:
+            yield chunk
+            chunk = []
+        chunk += indexes
+    if chunk:
+        yield chunk
 
-    A page on a site named fewer times than that gets no model whatever its blocks say, so the
-    learning pass need not read it. Pages whose site is known only once read (no URL in the
-    manifest) might join any site, so they count for every site and are always read.
-    """
-    known = Counter(ref.site or site_of(ref.url) for ref in refs)
-    unknown = known.pop(None, 0)
-    return lambda ref: (
-        (site := ref.site or site_of(ref.url)) is None or (known[site] + unknown >= MIN_SITE_PAGES)
-    )
+
+def extract_pages(pages: Iterable[LoadedPage]) -> dict[str, Article]:
+    """Articles of a set of loaded pages decided together (the site model sees them all)."""
+    parsed: list[ParsedPage] = []
+    articles: dict[str, Article] = {}
+    for page in pages:
+        articles[page.page_id] = Article()
+        if page.raw is None:
+            continue
+        try:
+            parsed.append(parse_page(page))
+        except Exception:  # an unparseable page gets an empty article, the others go on
+            continue
+    if not parsed:
+        return articles
+    frames = segment(parsed)
+    stats = site_stats(frames.blocks)
+    articles.update(extract_articles(frames.blocks, frames.elements, frames.metas, stats))
+    return articles
 
 
 def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     """Extract every page of a dataset folder, in manifest order, with the cross-page model.
 
-    Two streaming passes over the files (segment all pages to learn the per-site model, then
-    extract each page with its site's model), so no more than one page is held at a time.
+    Pages are read, parsed and decided a chunk of whole sites at a time, so memory holds one
+    chunk's blocks plus the output lines.
     """
     refs = list(iter_dataset(Path(dataset_dir), limit))
-    learnable = may_have_model(refs)
-    _, models = learn_models(segment_pages(load_page(ref) for ref in refs if learnable(ref)))
-    records = []
-    for page in (load_page(ref) for ref in refs):
+    records: list[dict | None] = [None] * len(refs)
+    for chunk in site_chunks(refs):
+        pages = [load_page(refs[i]) for i in chunk]
+        for i, page in zip(chunk, pages, strict=True):
+            page.page_id = str(i)  # unique within the run even if the manifest repeats an id
         try:
-            article = extract_page(page, models.get(page.site or "", EMPTY_MODEL))
-        except Exception:  # one bad page must not cost the others their line
-            article = Article()
-        records.append(article_record(page.page_id, article))
-    return records
+            articles = extract_pages(pages)
+        except Exception:  # a chunk that fails is retried page by page
+            articles = {}
+            for page in pages:
+                try:
+                    articles.update(extract_pages([page]))
+                except Exception:
+                    articles[page.page_id] = Article()
+        for i, page in zip(chunk, pages, strict=True):
+            records[i] = article_record(refs[i].page_id, articles.get(page.page_id, Article()))
+    return [r for r in records if r is not None]

@@ -17,22 +17,17 @@ import duckdb
 import polars as pl
 
 from winnow import EXTRACTOR_VERSION, warehouse
-from winnow.model import EMPTY_MODEL, SiteModel, site_models
-from winnow.parse.fingerprint import word_count
-from winnow.pipeline import (
-    BlockCollector,
-    LoadedPage,
-    extract_page,
-    learn_models,
-    load_page,
-    parse_page,
-)
+from winnow.extract.engine import Article, extract_articles
+from winnow.model import SiteModel, site_models
+from winnow.model.site import SiteStats, site_stats
+from winnow.model.site import learn as learn_boilerplate
+from winnow.pipeline import LoadedPage, load_page, parse_page
+from winnow.pipeline import segment as pipeline_segment
 from winnow.records import PageRef
 from winnow.sources import SourceSpec, iter_page_refs
 from winnow.stories import cluster_stories
 
 BATCH = 200
-MIN_ARTICLE_WORDS = 40
 
 #: The tables in the order the stages write them; a snapshot is published only when each one
 #: was written after the one before it (``warehouse.check_stage_order``).
@@ -136,35 +131,65 @@ def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str)
 
 
 def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
-    """Cut the latest version of every page not yet segmented into blocks."""
+    """Parse the latest version of every page not yet segmented, once: blocks, elements and
+    declared metadata are stored, extraction never parses the page again."""
     keys = warehouse.pages_without_blocks(con)
-    result = StageResult(counts={"pages_segmented": 0, "blocks_written": 0})
+    result = StageResult(counts={"pages_segmented": 0, "blocks_written": 0, "parse_failed": 0})
     with warehouse.transaction(con):
         for batch in _batches(keys, BATCH):
             frame = warehouse.read_pages(con, batch)
-            collector = BlockCollector()
-            hashes: list[str] = []
-            for page_id, content_hash, site, fmt, encoding, blob in frame.select(
-                "page_id", "content_hash", "site", "format", "encoding", "raw_zlib"
-            ).iter_rows():
-                before = len(collector)
-                parsed = parse_page(warehouse.decompress(blob), fmt, encoding)
-                collector.add(page_id, site, parsed.blocks)
-                hashes.extend([content_hash] * (len(collector) - before))
-            blocks = collector.frame().with_columns(
-                pl.Series("content_hash", hashes, dtype=pl.String), pl.lit(run_id).alias("run_id")
+            parsed, hashes = [], {}
+            for rec in frame.iter_rows(named=True):
+                page = _loaded(rec)
+                try:
+                    parsed.append(parse_page(page))
+                except Exception as exc:  # one page's failure is recorded, the batch goes on
+                    result.failures.append(f"{rec['page_id']} ({rec['location']}): {exc!r}")
+                    result.counts["parse_failed"] += 1
+                    continue
+                hashes[rec["page_id"]] = rec["content_hash"]
+            frames = pipeline_segment(parsed)
+            stamp = [
+                pl.col("page_id")
+                .replace_strict(hashes, return_dtype=pl.String)
+                .alias("content_hash"),
+                pl.lit(run_id).alias("run_id"),
+            ]
+            blocks = frames.blocks.with_columns(
+                *stamp,
+                (pl.col("link_chars") / pl.col("n_chars").clip(1))
+                .cast(pl.Float32)
+                .alias("link_density"),
             )
-            result.counts["blocks_written"] += warehouse.write_blocks(con, blocks)
-            result.counts["pages_segmented"] += frame.height
+            result.counts["blocks_written"] += warehouse.write_segments(
+                con, blocks, frames.elements.with_columns(*stamp), frames.metas.with_columns(*stamp)
+            )
+            result.counts["pages_segmented"] += len(parsed)
         result.counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
         warehouse.mark_stage(con, "page_blocks", run_id)
     result.counts["blocks_total"] = warehouse.scalar(con, "SELECT count(*) FROM page_blocks")
     result.preview = warehouse.query_frame(
         con,
-        "SELECT page_id, block_index, tag, left(text, 60) AS text, n_chars, link_density "
+        "SELECT page_id, block_index, tag, left(text, 60) AS text, n_chars, links "
         "FROM page_blocks ORDER BY page_id, block_index LIMIT 10",
     )
     return result
+
+
+def _loaded(rec: dict) -> LoadedPage:
+    """A stored page version as the pipeline's ``LoadedPage``."""
+    return LoadedPage(
+        rec["page_id"],
+        rec["source"],
+        rec["location"],
+        rec["url"],
+        rec["site"],
+        rec["format"],
+        warehouse.decompress(rec["raw_zlib"]),
+        rec["content_hash"],
+        rec["encoding"],
+        "ok",
+    )
 
 
 def models_frame(models: dict[str, SiteModel], run_id: str, learned_at: datetime) -> pl.DataFrame:
@@ -190,7 +215,8 @@ def learn(
 ) -> StageResult:
     """Relearn the per-site model from the blocks of the latest page versions."""
     blocks = warehouse.model_blocks(con, window_days)
-    table, models = learn_models(blocks)
+    table = learn_boilerplate(blocks)
+    models = site_models(table)
     learned_at = _now()
     table = table.with_columns(
         pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
@@ -218,73 +244,61 @@ def learn(
 
 
 def _article_rows(
-    frame: pl.DataFrame, models: dict[str, SiteModel], run_id: str, failures: list[str]
+    con: duckdb.DuckDBPyConnection,
+    keys: list[tuple[str, str]],
+    stats: SiteStats,
+    models: dict[str, SiteModel],
+    run_id: str,
 ) -> pl.DataFrame:
-    rows = []
+    """Articles of a batch of page versions, decided from their stored frames."""
+    blocks, elements, metas = warehouse.read_segments(con, keys)
+    pages = warehouse.read_page_info(con, keys)
+    articles = extract_articles(blocks, elements, metas, stats)
     now = _now()
-    for rec in frame.iter_rows(named=True):
-        page = LoadedPage(
-            rec["page_id"],
-            rec["source"],
-            rec["location"],
-            rec["url"],
-            rec["site"],
-            rec["format"],
-            warehouse.decompress(rec["raw_zlib"]),
-            rec["content_hash"],
-            rec["encoding"],
-            "ok",
-        )
-        model = models.get(rec["site"] or "", EMPTY_MODEL)
-        try:
-            article = extract_page(page, model)
-        except Exception as exc:  # one page's failure is recorded, the batch goes on
-            failures.append(f"{rec['page_id']} ({rec['location']}): {type(exc).__name__}: {exc}")
-            continue
-        n_words = word_count(article.body)
+    rows = []
+    for rec in pages.iter_rows(named=True):
+        article = articles.get(rec["page_id"], Article())
         rows.append(
             {
-                "page_id": rec["page_id"],
-                "content_hash": rec["content_hash"],
-                "url": rec["url"],
-                "site": rec["site"],
-                "source": rec["source"],
-                "location": rec["location"],
+                **rec,
                 "title": article.title,
                 "byline": article.byline,
                 "published_at": article.published_at,
                 "language": article.language,
                 "body": article.body,
-                "n_words": n_words,
-                "has_article": n_words >= MIN_ARTICLE_WORDS,
+                "markdown": article.markdown,
+                "n_words": article.n_words,
+                "has_article": article.has_article,
+                "blocks_kept": article.blocks_kept,
                 "blocks_removed": article.blocks_removed,
-                "lines_removed": article.lines_removed,
-                "model_hash": model.model_hash if rec["site"] in models else 0,
+                "lines_removed": 0,
+                "model_hash": models[rec["site"]].model_hash if rec["site"] in models else 0,
                 "extractor_version": EXTRACTOR_VERSION,
                 "run_id": run_id,
                 "extracted_at": now,
             }
         )
-    return (
-        pl.DataFrame(rows, infer_schema_length=None).with_columns(
-            pl.col("published_at").cast(pl.String).str.to_date(strict=False),
-            pl.col("n_words", "blocks_removed", "lines_removed").cast(pl.Int32),
-            pl.col("model_hash").cast(pl.Int64),
-        )
-        if rows
-        else pl.DataFrame()
+    if not rows:
+        return pl.DataFrame()
+    return pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        pl.col("published_at").cast(pl.String).str.to_date(strict=False),
+        pl.col("n_words", "blocks_removed", "lines_removed", "blocks_kept").cast(pl.Int32),
+        pl.col("model_hash").cast(pl.Int64),
     )
 
 
 def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
     """(Re-)extract the articles of pages that are new or whose site model changed."""
     models = site_models(warehouse.read_boilerplate(con))
+    stats = site_stats(warehouse.site_counts(con))
     keys = warehouse.pages_needing_articles(con, EXTRACTOR_VERSION)
     result = StageResult(counts={"extracted": 0})
     with warehouse.transaction(con):
         for batch in _batches(keys, BATCH):
-            frame = warehouse.read_pages(con, batch)
-            articles = _article_rows(frame, models, run_id, result.failures)
+            try:
+                articles = _article_rows(con, batch, stats, models, run_id)
+            except Exception as exc:  # a failing batch is retried page by page
+                articles = _one_by_one(con, batch, stats, models, run_id, result.failures, exc)
             result.counts["extracted"] += warehouse.write_articles(con, articles)
         warehouse.mark_stage(con, "articles", run_id)
     totals = con.execute(
@@ -298,6 +312,26 @@ def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
         "WHERE has_article ORDER BY page_id LIMIT 10",
     )
     return result
+
+
+def _one_by_one(
+    con: duckdb.DuckDBPyConnection,
+    keys: list[tuple[str, str]],
+    stats: SiteStats,
+    models: dict[str, SiteModel],
+    run_id: str,
+    failures: list[str],
+    first_error: Exception,
+) -> pl.DataFrame:
+    """Articles of a batch that failed as a whole, page by page; failing pages are recorded."""
+    frames = []
+    for key in keys:
+        try:
+            frames.append(_article_rows(con, [key], stats, models, run_id))
+        except Exception as exc:
+            failures.append(f"{key[0]}: {type(exc).__name__}: {exc} (batch: {first_error!r})")
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
 def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:

@@ -1,6 +1,5 @@
-"""Article extraction: deciding on a page's blocks, and its metadata."""
+"""Article extraction: block decisions with the learnt classifier, assembly, metadata."""
 
-from winnow.extract.html import Article, detect_language, extract_html
-from winnow.extract.text_pages import extract_text
+from winnow.extract.engine import Article, extract_articles
 
-__all__ = ["Article", "detect_language", "extract_html", "extract_text"]
+__all__ = ["Article", "extract_articles"]

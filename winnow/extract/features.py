@@ -23,26 +23,37 @@ import numpy as np
 import polars as pl
 
 from winnow.extract.rules import ANCESTOR_TAGS, CLASS_WORDS, TAG_CODES
-from winnow.extract.vocabulary import TokenWeights
-from winnow.parse.blocks import PageDom
+from winnow.extract.vocabulary import TokenWeights, class_tokens
+from winnow.model.site import MIN_SITE_PAGES, SiteStats
 
 _CLASS_RES = [re.compile(pattern) for _, pattern in CLASS_WORDS]
 _WORD_MASKS: dict[str, int] = {}
+_TOKEN_MASKS: dict[str, int] = {}
 _ANCESTOR_BITS = {tag: 1 << i for i, tag in enumerate(ANCESTOR_TAGS)}
 GOOD_BLOCK_CHARS = 80  # a "paragraph" for container scores: this long, little link text
 GOOD_BLOCK_LINKS = 0.33
 
 
+def _token_mask(token: str) -> int:
+    mask = _TOKEN_MASKS.get(token)
+    if mask is None:
+        mask = 0
+        for i, pattern in enumerate(_CLASS_RES):
+            if pattern.search(token):
+                mask |= 1 << i
+        if len(_TOKEN_MASKS) < 200_000:
+            _TOKEN_MASKS[token] = mask
+    return mask
+
+
 def words_mask(words: str) -> int:
-    """Bit i set when class word group i matches the element's class/id/role/itemprop words."""
+    """Bit i set when class word group i matches a token of the element's class/id/role/itemprop
+    words. Matched per token (tokens recur across sites far more than whole class strings)."""
     mask = _WORD_MASKS.get(words)
     if mask is None:
-        low = words.lower()
         mask = 0
-        if low:
-            for i, pattern in enumerate(_CLASS_RES):
-                if pattern.search(low):
-                    mask |= 1 << i
+        for token in class_tokens(words):
+            mask |= _token_mask(token)
         if len(_WORD_MASKS) < 200_000:
             _WORD_MASKS[words] = mask
     return mask
@@ -58,6 +69,7 @@ class Batch:
     link_chars: np.ndarray
     links: np.ndarray
     text: list[str]
+    fingerprint: np.ndarray
     e_page: np.ndarray
     e_parent: np.ndarray  # global index; the root points at itself
     e_depth: np.ndarray
@@ -73,44 +85,55 @@ class Batch:
     page_end: np.ndarray
 
 
-def concat(doms: list[PageDom]) -> Batch:
-    """Concatenate pages' columns, turning local indexes into global ones."""
-    n_blocks = np.array([len(d.text) for d in doms], dtype=np.int64)
-    n_elements = np.array([len(d.tag) for d in doms], dtype=np.int64)
-    b_off = np.concatenate([[0], np.cumsum(n_blocks)])
-    e_off = np.concatenate([[0], np.cumsum(n_elements)])
+def per_distinct(values: list[str], fn, dtype: type = np.int64) -> np.ndarray:
+    """``fn`` of every value, computed once per distinct value (templates repeat a few class
+    strings and tags thousands of times)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+    table = np.array([fn(v) for v in index], dtype=dtype)
+    return table[codes] if len(values) else np.zeros((0, *table.shape[1:]), dtype=dtype)
 
-    def cat(name: str, dtype: type = np.int64) -> np.ndarray:
-        parts = [np.asarray(getattr(d, name), dtype=dtype) for d in doms]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-    e_page = np.repeat(np.arange(len(doms)), n_elements)
-    b_page = np.repeat(np.arange(len(doms)), n_blocks)
-    parent = cat("parent")
-    local_root = parent < 0
-    parent = np.where(local_root, 0, parent) + e_off[e_page]
-    parent[local_root] = np.flatnonzero(local_root)
-    tags = [TAG_CODES.get(t, 0) for d in doms for t in d.tag]
-    own = [words_mask(w) for d in doms for w in d.words]
-    tagbits = [_ANCESTOR_BITS.get(t, 0) for d in doms for t in d.tag]
+def batch(blocks: pl.DataFrame, elements: pl.DataFrame) -> Batch:
+    """The batch of pages in the frames (``winnow.parse.frames``), with global indexes.
+
+    Both frames are in page order and, within a page, in block/element order; every page has
+    at least its ``<body>`` element, so pages come from the elements frame.
+    """
+    pages = elements["page_id"].unique(maintain_order=True)
+    number = pl.DataFrame({"page_id": pages, "n": pl.int_range(len(pages), eager=True)})
+    e_page = elements.select("page_id").join(number, on="page_id", how="left")["n"].to_numpy()
+    b_page = blocks.select("page_id").join(number, on="page_id", how="left")["n"].to_numpy()
+    n_pages = len(pages)
+    b_count = np.bincount(b_page, minlength=n_pages)
+    e_count = np.bincount(e_page, minlength=n_pages)
+    b_off = np.concatenate([[0], np.cumsum(b_count)])
+    e_off = np.concatenate([[0], np.cumsum(e_count)])
+    parent = elements["parent"].to_numpy().astype(np.int64)
+    root = parent < 0
+    parent = np.where(root, 0, parent) + e_off[e_page]
+    parent[root] = np.flatnonzero(root)
+    tags = elements["tag"].to_list()
+    words = elements["words"].to_list()
     return Batch(
         page=b_page,
-        owner=cat("owner") + e_off[b_page],
-        chars=np.array([len(t) for d in doms for t in d.text], dtype=np.int64),
-        link_chars=cat("link_chars"),
-        links=cat("links"),
-        text=[t for d in doms for t in d.text],
+        owner=blocks["element_index"].to_numpy().astype(np.int64) + e_off[b_page],
+        chars=blocks["n_chars"].to_numpy().astype(np.int64),
+        link_chars=blocks["link_chars"].to_numpy().astype(np.int64),
+        links=blocks["links"].to_numpy().astype(np.int64),
+        text=blocks["text"].to_list(),
+        fingerprint=blocks["fingerprint"].to_numpy(),
         e_page=e_page,
         e_parent=parent,
-        e_depth=cat("depth"),
-        e_tag=np.array(tags, dtype=np.int64),
-        e_own=np.array(own, dtype=np.int64),
-        e_tagbits=np.array(tagbits, dtype=np.int64),
-        e_first=cat("first_block") + b_off[e_page],
-        e_end=cat("end_block") + b_off[e_page],
-        e_images=cat("images"),
-        e_hidden=cat("hidden", bool),
-        e_words=[w for d in doms for w in d.words],
+        e_depth=elements["depth"].to_numpy().astype(np.int64),
+        e_tag=per_distinct(tags, lambda t: TAG_CODES.get(t, 0)),
+        e_own=per_distinct(words, words_mask),
+        e_tagbits=per_distinct(tags, lambda t: _ANCESTOR_BITS.get(t, 0)),
+        e_first=elements["first_block"].to_numpy().astype(np.int64) + b_off[e_page],
+        e_end=elements["end_block"].to_numpy().astype(np.int64) + b_off[e_page],
+        e_images=elements["images"].to_numpy().astype(np.int64),
+        e_hidden=elements["hidden"].to_numpy(),
+        e_words=words,
         page_first=b_off[:-1],
         page_end=b_off[1:],
     )
@@ -129,6 +152,23 @@ def _inherit(
     return out
 
 
+_STRUCTURE_TAGS = ("li", "blockquote", "pre")
+
+
+def inherited_tags(b: Batch, blocks: np.ndarray) -> list[frozenset[str]]:
+    """For the given blocks, which of ``li``/``blockquote``/``pre`` enclose them (Markdown)."""
+    bits = _inherit(b.e_tagbits, b.e_parent, b.e_depth)[b.owner[blocks]]
+    wanted = [(name, _ANCESTOR_BITS[name]) for name in _STRUCTURE_TAGS]
+    memo: dict[int, frozenset[str]] = {}
+    out = []
+    for value in bits.tolist():
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = frozenset(n for n, bit in wanted if value & bit)
+        out.append(found)
+    return out
+
+
 def _range_sum(cumsum: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.ndarray:
     return cumsum[end] - cumsum[first]
 
@@ -137,14 +177,15 @@ def _cumsum(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(values)])
 
 
-def _best_container(b: Batch, e_chars: np.ndarray, e_links: np.ndarray) -> np.ndarray:
+def _best_container(
+    b: Batch, e_chars: np.ndarray, e_links: np.ndarray, commas: np.ndarray
+) -> np.ndarray:
     """Per page, the element readability's scoring would pick (global index).
 
     Each block scores 1 + commas + its length in 100s (up to 3) when it has 25+ characters and
     little link text; its owner's parent gets the score and the grandparent half of it; an
     element's score is then scaled by its share of non-link text.
     """
-    commas = np.array([t.count(",") + t.count("，") + t.count("、") for t in b.text])
     ld = b.link_chars / np.maximum(b.chars, 1)
     score = np.where((b.chars >= 25) & (ld < 0.5), 1 + commas + np.minimum(b.chars / 100, 3), 0.0)
     parent = b.e_parent[b.owner]
@@ -156,32 +197,35 @@ def _best_container(b: Batch, e_chars: np.ndarray, e_links: np.ndarray) -> np.nd
 
 
 def _text_shapes(texts: list[str]) -> dict[str, np.ndarray]:
-    """Punctuation, digit and case shapes of every block text (polars string kernels)."""
+    """Punctuation, digit and case shapes of every block text (polars string kernels).
+
+    ASCII classes and no word boundaries where they do as well: Unicode classes and ``\\b``
+    cost the regex engine several times more, on every block of every page.
+    """
     s = pl.Series("t", texts, dtype=pl.String)
     n = np.maximum(s.str.len_chars().to_numpy().astype(np.float32), 1)
 
-    def count(pattern: str) -> np.ndarray:
-        return s.str.count_matches(pattern).to_numpy().astype(np.float32)
+    def count(pattern: str, literal: bool = False) -> np.ndarray:
+        return s.str.count_matches(pattern, literal=literal).to_numpy().astype(np.float32)
 
-    words = count(r"\w+")
+    def has(pattern: str) -> np.ndarray:
+        return s.str.contains(pattern).to_numpy().astype(np.float32)
+
+    words = count(" ", literal=True) + 1  # blocks are whitespace-collapsed: spaces + 1
     return {
         "words": words,
-        "word_len": n / np.maximum(words, 1),
-        "digits": count(r"\d") / n,
-        "upper": count(r"\p{Lu}") / n,
-        "alpha": count(r"\p{L}") / n,
-        "spaces": count(r"\s") / n,
-        "commas": count(r"[,，、]"),
+        "word_len": n / words,
+        "digits": count("[0-9]") / n,
+        "upper": count("[A-Z]") / n,
+        "commas": count("[,，、]"),
         "stops": count(r"[.!?。！？]\s|[.!?。！？]$"),
-        "ends_stop": s.str.contains(r"[.!?。！？:;\"'”’»)]$").to_numpy().astype(np.float32),
-        "starts_upper": s.str.contains(r"^\p{Lu}").to_numpy().astype(np.float32),
-        "pipes": count(r"[|•·»«/]"),
-        "copyright": s.str.contains(r"©|\(c\)|&copy").to_numpy().astype(np.float32),
-        "date_like": s.str.contains(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(19|20)\d\d\b")
-        .to_numpy()
-        .astype(np.float32),
-        "time_like": s.str.contains(r"\b\d{1,2}:\d{2}\b").to_numpy().astype(np.float32),
-        "lines": count("\n"),
+        "ends_stop": has(r"[.!?。！？:;\"'”’»)]$"),
+        "starts_upper": has("^[A-Z]"),
+        "pipes": count("[|•·»«/]"),
+        "copyright": has(r"©|\(c\)|&copy"),
+        "date_like": has("[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}|(?:19|20)[0-9]{2}"),
+        "time_like": has("[0-9]{1,2}:[0-9]{2}"),
+        "lines": count("\n", literal=True),
     }
 
 
@@ -213,9 +257,9 @@ def _bits(values: np.ndarray, count: int, prefix: str, names: list[str]) -> dict
     return {f"{prefix}_{names[i]}": ((values >> i) & 1).astype(np.float32) for i in range(count)}
 
 
-def _token_features(b: Batch, weights: TokenWeights) -> dict[str, np.ndarray]:
+def token_features(b: Batch, weights: TokenWeights) -> dict[str, np.ndarray]:
     """Learnt class-token evidence of the block's element, its parent and all its ancestors."""
-    scores = weights.scores(b.e_words)
+    scores = per_distinct(b.e_words, weights.score, np.float32)
     parent = b.e_parent[b.owner]
     low = _inherit(scores[:, 0], b.e_parent, b.e_depth, np.minimum)
     high = _inherit(scores[:, 1], b.e_parent, b.e_depth, np.maximum)
@@ -234,7 +278,7 @@ def page_features(b: Batch, weights: TokenWeights | None = None) -> dict[str, np
     """Every per-page feature of every block in the batch, as named float32 columns."""
     f: dict[str, np.ndarray] = {}
     if weights is not None:
-        f.update(_token_features(b, weights))
+        f.update(token_features(b, weights))
     chars = b.chars.astype(np.float32)
     ld = (b.link_chars / np.maximum(b.chars, 1)).astype(np.float32)
     good = (b.chars >= GOOD_BLOCK_CHARS) & (ld < GOOD_BLOCK_LINKS)
@@ -270,7 +314,6 @@ def page_features(b: Batch, weights: TokenWeights | None = None) -> dict[str, np
     f.update(_bits(tagbits, len(ANCESTOR_TAGS), "in", list(ANCESTOR_TAGS)))
     word_names = [name for name, _ in CLASS_WORDS]
     f.update(_bits(b.e_own[b.owner], len(CLASS_WORDS), "cls", word_names))
-    f.update(_bits(b.e_own[b.e_parent[b.owner]], len(CLASS_WORDS), "pcls", word_names))
     inherited = _inherit(b.e_own, b.e_parent, b.e_depth)[b.owner]
     f.update(_bits(inherited, len(CLASS_WORDS), "acls", word_names))
 
@@ -284,7 +327,7 @@ def page_features(b: Batch, weights: TokenWeights | None = None) -> dict[str, np
     f["page_blocks"] = np.log1p(n_page).astype(np.float32)
     f["page_good"] = (page_good[b.page] / page_chars[b.page]).astype(np.float32)
 
-    best = _best_container(b, e_chars, e_links)[b.page]
+    best = _best_container(b, e_chars, e_links, f["commas"])[b.page]
     f["in_best"] = (
         (b.e_first[best] <= np.arange(len(b.page))) & (np.arange(len(b.page)) < b.e_end[best])
     ).astype(np.float32)
@@ -353,11 +396,9 @@ def _main_text_container(
 
 
 def _duplicates(b: Batch) -> np.ndarray:
-    """How many blocks of the same page read the same (case and spacing folded)."""
-    frame = pl.DataFrame({"page": b.page, "t": b.text}).with_columns(
-        pl.col("t").str.to_lowercase().str.replace_all(r"\s+", " ")
-    )
-    return frame.select(pl.len().over("page", "t")).to_series().to_numpy().astype(np.float32)
+    """How many blocks of the same page read the same (same fingerprint)."""
+    frame = pl.DataFrame({"page": b.page, "fp": b.fingerprint})
+    return frame.select(pl.len().over("page", "fp")).to_series().to_numpy().astype(np.float32)
 
 
 ARTICLE_MASS = 0.8  # the article container holds this share of the page's likely-article text
@@ -406,3 +447,25 @@ def context_features(b: Batch, p: np.ndarray) -> dict[str, np.ndarray]:
     hi = p >= 0.5
     f["hi_before"], f["hi_after"] = _distance_to(hi, b)
     return f
+
+
+def site_features(blocks: pl.DataFrame, stats: SiteStats) -> dict[str, np.ndarray]:
+    """The site model's evidence for each block: on how many other pages of its site its text
+    and its template slot recur (0 where the site is too small for a model)."""
+    joined = (
+        blocks.select("site", "fingerprint", "signature")
+        .join(stats.sizes, on="site", how="left")
+        .join(stats.texts, on=["site", "fingerprint"], how="left")
+        .join(stats.slots, on=["site", "signature"], how="left")
+    )
+    size = joined["site_pages"].fill_null(1).to_numpy().astype(np.float32)
+    active = size >= MIN_SITE_PAGES
+    others = np.maximum(size - 1, 1)
+    text_pages = np.maximum(joined["text_pages"].fill_null(1).to_numpy() - 1, 0)
+    slot_pages = np.maximum(joined["slot_pages"].fill_null(1).to_numpy() - 1, 0)
+    return {
+        "site_pages_log": np.log1p(size),
+        "fp_share": np.where(active, text_pages / others, 0).astype(np.float32),
+        "fp_pages": np.where(active, text_pages, 0).astype(np.float32),
+        "path_share": np.where(active, slot_pages / others, 0).astype(np.float32),
+    }

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from winnow.parse.fingerprint import words
 
@@ -103,6 +103,7 @@ class PageMeta:
     date: str | None = None
     language: str | None = None
     site_name: str | None = None
+    source_date: str | None = None  # from the page source, when nothing declares a date
 
 
 def _clean(text: object) -> str | None:
@@ -143,11 +144,62 @@ def parse_date(text: str | None) -> str | None:
     return None
 
 
-def _json_objects(tree: LexborHTMLParser) -> list[dict]:
+MARKUP = 'script[type="application/ld+json"], meta, title, time, [itemprop], a[rel="author"]'
+
+
+@dataclass(slots=True)
+class _Markup:
+    """Everything metadata reads from the tree, collected in one CSS pass."""
+
+    scripts: list[str]
+    tags: dict[str, str]
+    title: str | None = None
+    itemprop_date: str | None = None
+    time_date: str | None = None
+    author: LexborNode | None = None
+    rel_author: LexborNode | None = None
+
+
+def _collect(tree: LexborHTMLParser) -> _Markup:
+    markup = _Markup([], {})
+    for node in tree.css(MARKUP):
+        tag, attrs = node.tag, node.attributes
+        if tag == "script":
+            markup.scripts.append(node.text(deep=True) or "")
+        elif tag == "meta":
+            _add_meta(markup.tags, attrs)
+        elif tag == "title":
+            markup.title = markup.title if markup.title is not None else node.text()
+        prop = attrs.get("itemprop")
+        if prop == "datePublished" and markup.itemprop_date is None:
+            markup.itemprop_date = attrs.get("datetime") or attrs.get("content") or node.text()
+        elif prop == "author" and markup.author is None:
+            markup.author = node
+        if (
+            tag == "time"
+            and markup.time_date is None
+            and ("datetime" in attrs or "pubdate" in attrs)
+        ):
+            markup.time_date = attrs.get("datetime") or node.text()
+        if tag == "a" and markup.rel_author is None and attrs.get("rel") == "author":
+            markup.rel_author = node
+    return markup
+
+
+def _add_meta(tags: dict[str, str], attrs: dict) -> None:
+    """A ``<meta>``'s content by lower-case property/name/itemprop/http-equiv (first wins)."""
+    content = attrs.get("content")
+    if content:
+        for key in ("property", "name", "itemprop", "http-equiv"):
+            name = attrs.get(key)
+            if name:
+                tags.setdefault(name.strip().lower(), content)
+
+
+def _json_objects(scripts: list[str]) -> list[dict]:
     """Every JSON object of the page's JSON-LD scripts, nested ``@graph`` lists flattened."""
     found: list[dict] = []
-    for node in tree.css('script[type="application/ld+json"]'):
-        raw = node.text(deep=True) or ""
+    for raw in scripts:
         try:
             data = json.loads(raw.strip().removeprefix("<!--").removesuffix("-->"), strict=False)
         except ValueError:
@@ -192,21 +244,6 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _meta_tags(tree: LexborHTMLParser) -> dict[str, str]:
-    """``<meta>`` contents by lower-case property/name/itemprop/http-equiv (first one wins)."""
-    tags: dict[str, str] = {}
-    for node in tree.css("meta"):
-        attrs = node.attributes
-        content = attrs.get("content")
-        if not content:
-            continue
-        for key in ("property", "name", "itemprop", "http-equiv"):
-            name = attrs.get(key)
-            if name:
-                tags.setdefault(name.strip().lower(), content)
-    return tags
-
-
 def clean_title(title: str | None, site_name: str | None = None) -> str | None:
     """A declared title without its site or section suffix ("Headline | Site" -> "Headline")."""
     title = _clean(title)
@@ -241,26 +278,14 @@ def _first(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _dom_date(tree: LexborHTMLParser) -> str | None:
-    """A date from ``itemprop=datePublished`` or the first ``<time datetime>`` of the page."""
-    for selector in ('[itemprop="datePublished"]', "time[datetime]", "time[pubdate]"):
-        node = tree.css_first(selector)
-        if node is not None:
-            attrs = node.attributes
-            value = parse_date(attrs.get("datetime") or attrs.get("content") or node.text())
-            if value:
-                return value
-    return None
-
-
-def _dom_byline(tree: LexborHTMLParser) -> str | None:
-    """Text of the first ``itemprop=author`` / ``rel=author`` element that reads like a name."""
-    for selector in (
-        '[itemprop="author"] [itemprop="name"]',
-        '[itemprop="author"]',
-        'a[rel="author"]',
-    ):
-        node = tree.css_first(selector)
+def _dom_byline(markup: _Markup) -> str | None:
+    """Text of the ``itemprop=author`` (or its ``itemprop=name``) or ``rel=author`` element,
+    when it reads like a name."""
+    candidates = []
+    if markup.author is not None:
+        candidates += [markup.author.css_first('[itemprop="name"]'), markup.author]
+    candidates.append(markup.rel_author)
+    for node in candidates:
         if node is not None:
             value = clean_byline(node.attributes.get("content") or node.text(deep=True))
             if value and len(words(value)) <= 8:
@@ -269,7 +294,7 @@ def _dom_byline(tree: LexborHTMLParser) -> str | None:
 
 
 def _language(tree: LexborHTMLParser, tags: dict[str, str], article: dict | None) -> str | None:
-    html = tree.css_first("html")
+    html = tree.root
     declared = [html.attributes.get("lang") if html is not None else None]
     declared += [tags.get(key) for key in LANGUAGE_KEYS]
     if article is not None and isinstance(article.get("inLanguage"), str):
@@ -282,25 +307,31 @@ def _language(tree: LexborHTMLParser, tags: dict[str, str], article: dict | None
     return None
 
 
-def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
-    """What the page declares in its head and markup; call before the skipped tags are stripped."""
-    objects = _json_objects(tree)
-    article = _article_object(objects)
-    tags = _meta_tags(tree)
+def read_metadata(
+    tree: LexborHTMLParser, url: str | None = None, source: str | None = None
+) -> PageMeta:
+    """What the page declares in its head and markup; call before the skipped tags are stripped.
+
+    ``source`` (the decoded HTML) is searched for a keyed or date-named date only when nothing
+    structured gives one; the result is a last resort, after datelines in the blocks.
+    """
+    markup = _collect(tree)
+    article = _article_object(_json_objects(markup.scripts))
+    tags = markup.tags
     site_name = _clean(tags.get("og:site_name"))
-    title_node = tree.css_first("title")
-    page_title = title_node.text() if title_node is not None else None
+    page_title = markup.title
     ld_title = _clean(article.get("headline") or article.get("name")) if article else None
     declared = ld_title or clean_title(_first(tags, TITLE_KEYS) or page_title, site_name)
     authors = [clean_byline(n) for n in _names(article.get("author"))] if article else []
     authors = [a for a in dict.fromkeys(authors) if a]
     byline = "; ".join(authors) if authors else None
-    byline = byline or clean_byline(_first(tags, AUTHOR_KEYS)) or _dom_byline(tree)
+    byline = byline or clean_byline(_first(tags, AUTHOR_KEYS)) or _dom_byline(markup)
     published = None
     if article:
         for key in ("datePublished", "dateCreated", "uploadDate", "dateModified"):
             published = published or parse_date(_clean(article.get(key)))
-    published = published or parse_date(_first(tags, DATE_KEYS)) or _dom_date(tree)
+    published = published or parse_date(_first(tags, DATE_KEYS))
+    published = published or parse_date(markup.itemprop_date) or parse_date(markup.time_date)
     if not published and url:
         found = _URL_DATE.search(url)
         published = _iso(*(int(g) for g in found.groups())) if found else None
@@ -311,6 +342,7 @@ def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
         date=published,
         language=_language(tree, tags, article),
         site_name=site_name,
+        source_date=raw_html_date(source) if source and not published else None,
     )
 
 
@@ -331,6 +363,84 @@ def choose_title(meta: PageMeta, headings: list[str]) -> str | None:
 VISIBLE_DATE_WINDOW = 25  # blocks after the headline searched for a dateline
 VISIBLE_DATE_MAX_WORDS = 14
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright|all rights reserved", re.IGNORECASE)
+
+
+DATE_KEYS_RAW = (
+    "datepublished",
+    "published_at",
+    "publishedat",
+    "published_time",
+    "date_published",
+    "publication_date",
+    "publish_date",
+    "pubdate",
+    "datecreated",
+    "createdat",
+    "created_at",
+    "dateupdate",
+)
+DATE_NAMES_RAW = ("date", "publish", "posted", "datum", "updated", "time")
+_AFTER_KEY = re.compile(
+    r"[\"']?\s{0,3}(?:[:=]|content=)\s{0,3}[\"']?(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})"
+)
+_ATTRIBUTE_START = re.compile(r"(?:class|itemprop|title)=[\"'][^\"'<>]*$")
+_ELEMENT_TEXT = re.compile(r"[^>]{0,200}>\s{0,20}([^<]{6,60})<")
+RAW_DATE_CHARS = 400_000  # how much of the page source the raw search reads
+RAW_DATE_HITS = 40  # occurrences of each name looked at
+
+
+def _keyed_date(source: str, lower: str) -> str | None:
+    for key in DATE_KEYS_RAW:
+        start = lower.find(key)
+        while start >= 0:
+            found = _AFTER_KEY.match(source, start + len(key))
+            value = parse_date(found.group(1)) if found else None
+            if value:
+                return value
+            start = lower.find(key, start + 1)
+    return None
+
+
+def _named_element_date(source: str, lower: str) -> str | None:
+    """Text of an element whose class/itemprop names a date (``class="post-date"``)."""
+    for name in DATE_NAMES_RAW:
+        start, hits = lower.find(name), 0
+        while start >= 0 and hits < RAW_DATE_HITS:
+            hits += 1
+            if _ATTRIBUTE_START.search(lower, max(0, start - 80), start):
+                found = _ELEMENT_TEXT.match(source, start)
+                text = found.group(1) if found else ""
+                value = parse_date(text) if not _COPYRIGHT.search(text) else None
+                if value:
+                    return value
+            start = lower.find(name, start + 1)
+    return None
+
+
+def raw_html_date(html: str) -> str | None:
+    """A publication date from the page source where neither metadata nor visible datelines
+    gave one: keyed values in embedded JSON or attributes (``"published_at": "2019-03-02…"``),
+    then the text of a date-named element. Copyright lines are never taken."""
+    source = html[:RAW_DATE_CHARS]
+    lower = source.lower()
+    return _keyed_date(source, lower) or _named_element_date(source, lower)
+
+
+DATE_TOKENS = frozenset(
+    "date time datetime published publish pubdate posted timestamp dateline meta byline "
+    "entry datum fecha".split()
+)
+
+
+def marked_date(texts: list[str], marked: list[bool]) -> str | None:
+    """The first date in a short block whose element (or its parent) is named like a date
+    (``class="post-date"``, ``itemprop="datePublished"``…), never a copyright line."""
+    for text, is_marked in zip(texts, marked, strict=True):
+        if is_marked and len(text) <= 200 and not _COPYRIGHT.search(text):
+            found = parse_date(text)
+            if found:
+                return found
+    return None
 
 
 def visible_date(texts: list[str], start: int) -> str | None:

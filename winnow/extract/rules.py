@@ -14,7 +14,8 @@ TAG_CODES: dict[str, int] = {
     for code, tag in enumerate(
         "body div p span li ul ol td th tr table tbody thead tfoot h1 h2 h3 h4 h5 h6 "
         "blockquote pre figure figcaption header footer nav aside form section article main "
-        "dl dt dd details summary address caption center fieldset legend hgroup menu dialog hr".split(),
+        "dl dt dd details summary address caption center fieldset legend hgroup menu dialog "
+        "hr".split(),
         start=1,
     )
 }

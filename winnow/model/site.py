@@ -245,3 +245,35 @@ def site_models(boilerplate: pl.DataFrame) -> dict[str, SiteModel]:
         site: SiteModel(site, int(size), frozenset(texts), frozenset(slots))
         for site, size, texts, slots in per_site.iter_rows()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStats:
+    """Cross-page counts the block decisions use: pages per site, and on how many distinct pages
+    of its site each repeated text (fingerprint) and template slot (signature) occurs."""
+
+    sizes: pl.DataFrame  # site, site_pages
+    texts: pl.DataFrame  # site, fingerprint, text_pages (only texts on 2+ pages)
+    slots: pl.DataFrame  # site, signature, slot_pages (only slots on 2+ pages)
+
+
+def site_stats(blocks: pl.DataFrame | pl.LazyFrame) -> SiteStats:
+    """Count distinct pages per site, per (site, text) and per (site, slot): three group-bys."""
+    lf = blocks.lazy().filter(pl.col("site").is_not_null())
+    sizes = lf.group_by("site").agg(pl.col("page_id").n_unique().alias("site_pages"))
+    texts = (
+        lf.group_by("site", "fingerprint")
+        .agg(pl.col("page_id").n_unique().alias("text_pages"))
+        .filter(pl.col("text_pages") >= 2)
+    )
+    slots = (
+        lf.group_by("site", "signature")
+        .agg(pl.col("page_id").n_unique().alias("slot_pages"))
+        .filter(pl.col("slot_pages") >= 2)
+    )
+    sizes, texts, slots = pl.collect_all([sizes, texts, slots])
+    return SiteStats(
+        sizes.cast({"site_pages": pl.Int64}),
+        texts.cast({"text_pages": pl.Int64}),
+        slots.cast({"slot_pages": pl.Int64}),
+    )

@@ -43,7 +43,7 @@ class PageDom:
     parent: list[int] = field(default_factory=list)
     depth: list[int] = field(default_factory=list)
     words: list[str] = field(default_factory=list)  # class, id, role, itemprop values
-    path: list[str] = field(default_factory=list)  # tag path with classes, from <body>
+    path: list[str] = field(default_factory=list)  # the element's tag-path step (tag.class…)
     first_block: list[int] = field(default_factory=list)
     end_block: list[int] = field(default_factory=list)
     end_element: list[int] = field(default_factory=list)
@@ -67,32 +67,49 @@ def _step(tag: str, cls: str | None) -> str:
 def _open_element(dom: PageDom, node: LexborNode, tag: str, parent: int) -> int:
     """Record a block-level element; returns its index."""
     attrs = node.attributes
-    cls = words = None
-    hidden = False
+    cls = None
+    words = ""
+    hidden = parent >= 0 and dom.hidden[parent]
     if attrs:
         cls = attrs.get("class")
         words = " ".join(
             v for v in (cls, attrs.get("id"), attrs.get("role"), attrs.get("itemprop")) if v
         )
-        style = attrs.get("style")
-        hidden = (
-            "hidden" in attrs
-            or attrs.get("aria-hidden") == "true"
-            or (style is not None and _HIDDEN_STYLE.search(style) is not None)
-        )
+        if not hidden:
+            style = attrs.get("style")
+            hidden = (
+                "hidden" in attrs
+                or attrs.get("aria-hidden") == "true"
+                or (style is not None and _HIDDEN_STYLE.search(style) is not None)
+            )
     index = len(dom.tag)
+    blocks = len(dom.text)
     dom.tag.append(tag)
     dom.parent.append(parent)
     dom.depth.append(dom.depth[parent] + 1 if parent >= 0 else 0)
-    dom.words.append(words or "")
-    step = _step(tag, cls)
-    dom.path.append(f"{dom.path[parent]}/{step}" if parent >= 0 else step)
-    dom.first_block.append(len(dom.text))
-    dom.end_block.append(len(dom.text))
+    dom.words.append(words)
+    dom.path.append(_step(tag, cls))  # this element's step; ``paths`` joins them
+    dom.first_block.append(blocks)
+    dom.end_block.append(blocks)
     dom.end_element.append(index + 1)
     dom.images.append(0)
-    dom.hidden.append(hidden or (parent >= 0 and dom.hidden[parent]))
+    dom.hidden.append(hidden)
     return index
+
+
+def paths(dom: PageDom, elements: list[int]) -> list[str]:
+    """Tag paths (steps from ``<body>`` down) of the given elements, each computed once."""
+    full: dict[int, str] = {}
+
+    def path(element: int) -> str:
+        found = full.get(element)
+        if found is None:
+            parent = dom.parent[element]
+            step = dom.path[element]
+            found = full[element] = f"{path(parent)}/{step}" if parent >= 0 else step
+        return found
+
+    return [path(e) for e in elements]
 
 
 BREAK = "\x1e"  # stands for a <br> in the collected text (source newlines are whitespace)
@@ -107,62 +124,114 @@ def _clean(raw: str) -> str:
 
 
 def walk(body: LexborNode) -> PageDom:
-    """Blocks and elements of the subtree under ``body`` (usually the page's ``<body>``)."""
+    """Blocks and elements of the subtree under ``body`` (usually the page's ``<body>``).
+
+    One pass over lexbor's pre-order ``traverse``; an element is left when a node's parent is
+    no longer the innermost open element. Everything the loop touches is a local (the top of
+    the open-element stack included) because it runs for every node of every page.
+    """
     dom = PageDom()
+    texts, end_block, end_element = dom.text, dom.end_block, dom.end_element
     parts: list[str] = []
-    counters = [0, 0, 0]  # link characters, links, non-blank text nodes of the open block
-
-    def flush(owner: int) -> None:
-        if counters[2]:
-            text = _clean("".join(parts))
-            if text:
-                dom.text.append(text)
-                dom.owner.append(owner)
-                dom.link_chars.append(min(counters[0], len(text)))
-                dom.links.append(counters[1])
-        parts.clear()
-        counters[0] = counters[1] = counters[2] = 0
-
+    link_chars = links = words = 0  # of the text collected since the last block boundary
     root = _open_element(dom, body, "body", -1)
-    # frames: (mem_id, element index or -1 for an inline element, inside a link, owner)
-    stack: list[tuple[int, int, bool, int]] = [(body.mem_id, root, False, root)]
+    stack: list[tuple[int, int, bool, int]] = []  # open elements below the top
+    top_id, top_element, in_link, owner = body.mem_id, root, False, root
     nodes = body.traverse(include_text=True)
     next(nodes, None)  # the body itself
     for node in nodes:
         parent_id = node.parent.mem_id
-        while stack[-1][0] != parent_id and len(stack) > 1:
-            _, element, _, owner = stack.pop()
-            if element >= 0:
-                flush(element)
-                dom.end_block[element] = len(dom.text)
-                dom.end_element[element] = len(dom.tag)
-        _, _, in_link, owner = stack[-1]
+        while parent_id != top_id and stack:
+            if top_element >= 0:
+                if words:
+                    _add_block(dom, parts, top_element, link_chars, links)
+                parts.clear()
+                link_chars = links = words = 0
+                end_block[top_element] = len(texts)
+                end_element[top_element] = len(dom.tag)
+            top_id, top_element, in_link, owner = stack.pop()
         tag = node.tag
         if tag == "-text":
             text = node.text_content
             if text:
                 parts.append(text)
                 if not text.isspace():
-                    counters[2] += 1
+                    words += 1
                     if in_link:
-                        counters[0] += len(text.strip())
+                        link_chars += len(text.strip())
         elif tag in BLOCK_TAGS:
-            flush(owner)
-            element = _open_element(dom, node, tag, owner)
-            stack.append((node.mem_id, element, in_link, element))
+            if words:
+                _add_block(dom, parts, owner, link_chars, links)
+            parts.clear()
+            link_chars = links = words = 0
+            stack.append((top_id, top_element, in_link, owner))
+            top_id, top_element = node.mem_id, _open_element(dom, node, tag, owner)
+            owner = top_element
         elif tag == "br":
             parts.append(BREAK)
         elif tag == "img":
             dom.images[owner] += 1
         elif tag == "a":
-            counters[1] += 1
-            stack.append((node.mem_id, -1, True, owner))
+            links += 1
+            stack.append((top_id, top_element, in_link, owner))
+            top_id, top_element, in_link = node.mem_id, -1, True
         elif tag != "-comment":
-            stack.append((node.mem_id, -1, in_link, owner))
-    while stack:
-        _, element, _, _ = stack.pop()
-        if element >= 0:
-            flush(element)
-            dom.end_block[element] = len(dom.text)
-            dom.end_element[element] = len(dom.tag)
+            stack.append((top_id, top_element, in_link, owner))
+            top_id, top_element = node.mem_id, -1
+    while True:
+        if top_element >= 0:
+            if words:
+                _add_block(dom, parts, top_element, link_chars, links)
+            parts.clear()
+            link_chars = links = words = 0
+            end_block[top_element] = len(texts)
+            end_element[top_element] = len(dom.tag)
+        if not stack:
+            return dom
+        top_id, top_element, in_link, owner = stack.pop()
+
+
+def _add_block(dom: PageDom, parts: list[str], owner: int, link_chars: int, links: int) -> None:
+    """Close the collected text as a block of ``owner`` (nothing when it is only space)."""
+    text = _clean("".join(parts))
+    if text:
+        dom.text.append(text)
+        dom.owner.append(owner)
+        dom.link_chars.append(min(link_chars, len(text)))
+        dom.links.append(links)
+
+
+def text_dom(text: str) -> PageDom:
+    """A plain-text page (a copy of a page's visible text) as blocks: one per non-empty line,
+    each its own ``p`` element under the root, so the frames have the shape HTML pages have."""
+    dom = PageDom()
+    dom.tag.append("body")
+    dom.parent.append(-1)
+    dom.depth.append(0)
+    dom.words.append("")
+    dom.path.append("body")
+    dom.first_block.append(0)
+    dom.images.append(0)
+    dom.hidden.append(False)
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        index = len(dom.tag)
+        dom.tag.append("p")
+        dom.parent.append(0)
+        dom.depth.append(1)
+        dom.words.append("")
+        dom.path.append("body/p")
+        dom.first_block.append(len(dom.text))
+        dom.end_block.append(len(dom.text) + 1)
+        dom.end_element.append(index + 1)
+        dom.images.append(0)
+        dom.hidden.append(False)
+        dom.text.append(line)
+        dom.owner.append(index)
+        dom.link_chars.append(0)
+        dom.links.append(0)
+    dom.end_block.insert(0, len(dom.text))
+    dom.end_element.insert(0, len(dom.tag))
     return dom

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-#: Elements whose whole subtree is never article text: dropped right after parsing.
+from winnow.parse.blocks import PageDom, walk
+
+#: Elements whose whole subtree is never article text: dropped right after parsing. ``nav`` and
+#: ``footer`` hold 14 % and 6 % of the labelled datasets' blocks but 0.000 % and 0.006 % of
+#: their gold article words: dropping them saves a fifth of the walk, features and model.
 SKIP_TAGS = (
     "script",
     "style",
@@ -28,6 +32,8 @@ SKIP_TAGS = (
     "video",
     "audio",
     "map",
+    "nav",
+    "footer",
 )
 
 
@@ -40,3 +46,11 @@ def strip_skipped(tree: LexborHTMLParser) -> LexborHTMLParser:
     """Remove the ``SKIP_TAGS`` subtrees in place (JSON-LD scripts are gone after this)."""
     tree.strip_tags(list(SKIP_TAGS))
     return tree
+
+
+def body_dom(tree: LexborHTMLParser) -> PageDom:
+    """Strip the skipped subtrees and walk the body (a page without one gets an empty body)."""
+    body = strip_skipped(tree).body
+    if body is None:
+        body = LexborHTMLParser("<body></body>").body
+    return walk(body)

@@ -31,9 +31,12 @@ from winnow.warehouse.tables import (
     query_frame,
     read_articles,
     read_boilerplate,
+    read_page_info,
     read_pages,
+    read_segments,
     run,
     scalar,
+    site_counts,
     table_counts,
     transaction,
     write_articles,
@@ -41,6 +44,7 @@ from winnow.warehouse.tables import (
     write_clusters,
     write_model,
     write_pages,
+    write_segments,
 )
 
 __all__ = [
@@ -67,9 +71,12 @@ __all__ = [
     "query_frame",
     "read_articles",
     "read_boilerplate",
+    "read_page_info",
     "read_pages",
+    "read_segments",
     "run",
     "scalar",
+    "site_counts",
     "table_counts",
     "transaction",
     "verify",
@@ -78,4 +85,5 @@ __all__ = [
     "write_clusters",
     "write_model",
     "write_pages",
+    "write_segments",
 ]

@@ -151,14 +151,79 @@ def write_blocks(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     return _replace(con, "page_blocks", frame, ("page_id", "content_hash"))
 
 
+def write_segments(
+    con: duckdb.DuckDBPyConnection,
+    blocks: pl.DataFrame,
+    elements: pl.DataFrame,
+    metas: pl.DataFrame,
+) -> int:
+    """A batch of segmented page versions: blocks, elements and declared metadata together."""
+    _replace(con, "page_elements", elements, ("page_id", "content_hash"))
+    _replace(con, "page_meta", metas, ("page_id", "content_hash"))
+    return write_blocks(con, blocks)
+
+
+def read_segments(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Blocks, elements and metadata of the given page versions, in page and document order."""
+    wanted = pl.DataFrame(
+        {"page_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]},
+        schema={"page_id": pl.String, "content_hash": pl.String},
+    )
+    with _registered(con, "wanted", wanted):
+        blocks = query_frame(
+            con,
+            "SELECT b.* FROM page_blocks b JOIN wanted w USING (page_id, content_hash) "
+            "ORDER BY b.page_id, b.block_index",
+        )
+        elements = query_frame(
+            con,
+            "SELECT e.* FROM page_elements e JOIN wanted w USING (page_id, content_hash) "
+            "ORDER BY e.page_id, e.element_index",
+        )
+        metas = query_frame(
+            con,
+            "SELECT m.* FROM page_meta m JOIN wanted w USING (page_id, content_hash) "
+            "ORDER BY m.page_id",
+        )
+    return blocks, elements, metas
+
+
+def read_page_info(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    """Lineage columns of the given page versions (what an articles row repeats)."""
+    wanted = pl.DataFrame(
+        {"page_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]},
+        schema={"page_id": pl.String, "content_hash": pl.String},
+    )
+    with _registered(con, "wanted", wanted):
+        return query_frame(
+            con,
+            "SELECT p.page_id, p.content_hash, p.url, p.site, p.source, p.location FROM pages p "
+            "JOIN wanted w USING (page_id, content_hash) ORDER BY p.page_id",
+        )
+
+
+def site_counts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Site, page, fingerprint and signature of every block of the latest page versions: what
+    the site model counts (``winnow.model.site_stats``)."""
+    return query_frame(
+        con,
+        "SELECT b.site, b.page_id, b.fingerprint, b.signature FROM page_blocks b "
+        "JOIN latest_pages p ON p.page_id = b.page_id AND p.content_hash = b.content_hash "
+        "WHERE b.site IS NOT NULL",
+    )
+
+
 def drop_stale_blocks(con: duckdb.DuckDBPyConnection) -> int:
     """Blocks of page versions that are no longer the latest (the page changed since)."""
     before = scalar(con, "SELECT count(*) FROM page_blocks")
-    run(
-        con,
-        "DELETE FROM page_blocks b WHERE NOT EXISTS (SELECT 1 FROM latest_pages p "
-        "WHERE p.page_id = b.page_id AND p.content_hash = b.content_hash)",
-    )
+    for table in ("page_blocks", "page_elements", "page_meta"):
+        run(
+            con,
+            f"DELETE FROM {table} b WHERE NOT EXISTS (SELECT 1 FROM latest_pages p "
+            "WHERE p.page_id = b.page_id AND p.content_hash = b.content_hash)",
+        )
     return before - scalar(con, "SELECT count(*) FROM page_blocks")
 
 
@@ -166,7 +231,8 @@ def model_blocks(con: duckdb.DuckDBPyConnection, window_days: int | None = None)
     """The blocks the model learns from: latest versions, optionally only recent loads."""
     sql = (
         "SELECT b.site, b.page_id, b.fingerprint, b.signature, b.text, b.n_chars, "
-        "b.link_density FROM page_blocks b JOIN latest_pages p "
+        "b.link_chars / greatest(b.n_chars, 1) AS link_density FROM page_blocks b "
+        "JOIN latest_pages p "
         "ON p.page_id = b.page_id AND p.content_hash = b.content_hash "
         "WHERE b.site IS NOT NULL"
     )
@@ -225,5 +291,14 @@ def write_clusters(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every warehouse table (for run summaries)."""
-    names = ("pages", "page_blocks", "boilerplate", "site_models", "articles", "story_clusters")
+    names = (
+        "pages",
+        "page_blocks",
+        "page_elements",
+        "page_meta",
+        "boilerplate",
+        "site_models",
+        "articles",
+        "story_clusters",
+    )
     return {n: scalar(con, f"SELECT count(*) FROM {n}") for n in names}

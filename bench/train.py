@@ -1,0 +1,324 @@
+"""Train the block classifier (``make train``): reproducible, from the labelled shared datasets.
+
+    uv run python bench/train.py [--lodo] [--datasets a,b,...] [--out winnow/extract/model]
+
+Every page goes through the production parse (``winnow.parse``), so training sees exactly the
+blocks extraction decides on. A block's label is the share of its words that the gold body
+holds, found by aligning the page's words with the gold's (``difflib``, longest matches first,
+so a teaser that repeats the headline does not steal the headline's label). Blocks weigh their
+share of the page's words: every page counts the same, as in the benchmark's macro average.
+
+Stage 1 is trained on all pages; stage 2 on stage 1's out-of-fold beliefs (folds by site), so it
+learns how far to trust stage 1 on pages stage 1 has not seen. Class-token weights are counted
+on the training folds only. Seeds are fixed and LightGBM runs deterministically.
+
+``--lodo`` first reports leave-one-dataset-out body F1: train on all datasets but one, score
+the one left out with the shared ``score.py``; the model written at the end is trained on all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from winnow.extract.booster import Booster  # noqa: E402
+from winnow.extract.classifier import (  # noqa: E402
+    MODEL_DIR,
+    BlockClassifier,
+    candidates,
+    matrix,
+)
+from winnow.extract.features import (  # noqa: E402
+    Batch,
+    _cumsum,
+    batch,
+    context_features,
+    page_features,
+    site_features,
+    token_features,
+)
+from winnow.extract.vocabulary import (  # noqa: E402
+    TokenWeights,
+    count_tokens,
+    merge_counts,
+    weights_from_counts,
+)
+from winnow.fetch.local import read_local  # noqa: E402
+from winnow.model.site import SiteStats, site_stats  # noqa: E402
+from winnow.parse.decode import decode  # noqa: E402
+from winnow.parse.fingerprint import hash64  # noqa: E402
+from winnow.parse.frames import blocks_frame, elements_frame  # noqa: E402
+from winnow.parse.html import body_dom, parse_html  # noqa: E402
+
+DATASETS_DIR = REPO.parent / "shared" / "datasets"
+TRAIN_SETS = (
+    "scrapinghub-aeb",
+    "dragnet-2012",
+    "l3s-gn1",
+    "cleanportaleval",
+    "readability-testpages",
+    "wcxb-dev",
+    "fundus-tests",
+)
+SEED = 20261128
+FOLDS = 3
+ROUNDS = (200, 100)  # trees of stage 1 and stage 2: prediction time grows with them
+LABEL_SHARE = 0.5  # a block is article when this share of its words is in the gold body
+#: Stage-1 features stage 2 sees besides its context features (the most useful by gain).
+STAGE2_EXTRA = (
+    "chars",
+    "link_density",
+    "page_chars",
+    "page_blocks",
+    "page_good",
+    "anc1_good",
+    "in_best",
+    "in_main",
+    "best_share",
+    "main_share",
+    "h1_before",
+    "tok_anc_min",
+    "tok_anc_max",
+    "tok_parent_min",
+    "fp_share",
+    "path_share",
+    "site_pages_log",
+)
+LEAVES = (31, 15)
+PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.1,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.5,
+    "bagging_fraction": 0.7,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_bin": 63,
+    "verbose": -1,
+    "seed": SEED,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 2,
+}
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Corpus:
+    """A dataset's pages parsed, with labels: frames, batch, per-block arrays."""
+
+    name: str
+    blocks: pl.DataFrame
+    elements: pl.DataFrame
+    batch: Batch
+    label: np.ndarray  # share of the block's words in the gold body (NaN: no gold)
+    words: np.ndarray  # word count of the block
+    weight: np.ndarray
+    candidate: np.ndarray
+    fold: np.ndarray
+    stats: SiteStats
+    gold: list[dict]
+
+
+def align(texts: list[str], gold: str) -> tuple[np.ndarray, np.ndarray]:
+    """(share of each block's words found in the gold, word count of each block)."""
+    tokens: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        found = _WORD.findall(text)
+        tokens += found
+        owner += [i] * len(found)
+    gold_tokens = _WORD.findall(gold)
+    matched = np.zeros(len(tokens), dtype=bool)
+    if tokens and gold_tokens:
+        matcher = difflib.SequenceMatcher(None, tokens, gold_tokens, autojunk=False)
+        for a, _, n in matcher.get_matching_blocks():
+            if n >= 2 or (n == 1 and len(gold_tokens) <= 3):
+                matched[a : a + n] = True
+    total = np.bincount(owner, minlength=len(texts)).astype(float)
+    hit = np.bincount(owner, weights=matched, minlength=len(texts))
+    return hit / np.maximum(total, 1), total
+
+
+def load_corpus(name: str) -> Corpus:
+    """Parse every page of a dataset with the production parser and label its blocks."""
+    folder = DATASETS_DIR / name
+    gold = [json.loads(line) for line in (folder / "gold.jsonl").open(encoding="utf-8")]
+    by_id = {g["page_id"]: g for g in gold}
+    pages, labels, words = [], [], []
+    for line in (folder / "manifest.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        text, _ = decode(read_local(folder / row["file"]))
+        dom = body_dom(parse_html(text))
+        pages.append((row["page_id"], row.get("site") or row["page_id"], dom))
+        body = by_id[row["page_id"]].get("body")
+        share, count = align(dom.text, body) if body is not None else (None, None)
+        labels.append(share if share is not None else np.full(len(dom.text), np.nan))
+        words.append(count if count is not None else np.zeros(len(dom.text)))
+    blocks, elements = blocks_frame(pages), elements_frame(pages)
+    label, word = np.concatenate(labels), np.concatenate(words)
+    b = batch(blocks, elements)
+    page_words = np.bincount(b.page, weights=word, minlength=len(b.page_first))
+    page_blocks = np.bincount(b.page, minlength=len(b.page_first))
+    weight = (word + 0.5) / (page_words[b.page] + 0.5 * page_blocks[b.page])
+    fold = np.array([hash64(site) % FOLDS for site in blocks["site"]], dtype=np.int64)
+    stats = site_stats(blocks)
+    candidate = candidates({**page_features(b), **site_features(blocks, stats)})
+    return Corpus(name, blocks, elements, b, label, word, weight, candidate, fold, stats, gold)
+
+
+def token_counts(c: Corpus, folds: set[int]) -> dict[str, list]:
+    """Class-token counts of the corpus' pages in ``folds`` (labelled pages only)."""
+    b = c.batch
+    positive = np.where(c.label >= LABEL_SHARE, c.words, 0.0)
+    page_words = np.maximum(np.bincount(b.page, weights=c.words, minlength=len(b.page_first)), 1)
+    pos_share = _cumsum(positive / page_words[b.page])
+    all_share = _cumsum(np.where(np.isnan(c.label), 0.0, c.words) / page_words[b.page])
+    e_pos = pos_share[b.e_end] - pos_share[b.e_first]
+    e_all = all_share[b.e_end] - all_share[b.e_first]
+    stats: dict[str, list] = {}
+    page_fold = np.zeros(len(b.page_first), dtype=np.int64)
+    page_fold[b.page] = c.fold
+    sites = c.elements["page_id"].to_list()
+    site_of_page = dict(zip(c.blocks["page_id"], c.blocks["site"], strict=False))
+    for page in range(len(b.page_first)):
+        if page_fold[page] not in folds:
+            continue
+        lo, hi = np.searchsorted(b.e_page, [page, page + 1])
+        count_tokens(
+            b.e_words[lo:hi], e_pos[lo:hi], e_all[lo:hi], site_of_page.get(sites[lo], ""), stats
+        )
+    return stats
+
+
+def base_features(c: Corpus) -> dict[str, np.ndarray]:
+    """Stage-1 features that do not depend on the token weights (computed once)."""
+    return {**page_features(c.batch), **site_features(c.blocks, c.stats)}
+
+
+def labelled(c: Corpus) -> np.ndarray:
+    """Blocks that train the models: labelled, and candidates the models will score."""
+    return ~np.isnan(c.label) & c.candidate
+
+
+def _train(x: np.ndarray, y: np.ndarray, w: np.ndarray, stage: int = 0) -> lgb.Booster:
+    params = {**PARAMS, "num_leaves": LEAVES[stage]}
+    return lgb.train(params, lgb.Dataset(x, y, weight=w, free_raw_data=True), ROUNDS[stage])
+
+
+def _tokens(counts: list[dict[str, list]]) -> TokenWeights:
+    return TokenWeights(weights_from_counts(merge_counts(counts)))
+
+
+def fit(corpora: list[Corpus], threshold: float = 0.5) -> BlockClassifier:
+    """Both stages on the corpora (stage 2 on stage 1's out-of-fold beliefs)."""
+    counts = {(c.name, k): token_counts(c, {k}) for c in corpora for k in range(FOLDS)}
+    base = {c.name: base_features(c) for c in corpora}
+    y = np.concatenate([(c.label[labelled(c)] >= LABEL_SHARE).astype(int) for c in corpora])
+    w = np.concatenate([c.weight[labelled(c)] for c in corpora])
+    oof = {c.name: np.zeros(len(c.label)) for c in corpora}
+    names1: list[str] = []
+    for k in range(FOLDS):
+        tokens = _tokens([v for (_, f), v in counts.items() if f != k])
+        feats = {c.name: {**base[c.name], **token_features(c.batch, tokens)} for c in corpora}
+        names1 = sorted(feats[corpora[0].name])
+        train = [
+            np.concatenate([matrix(feats[c.name], names1)[labelled(c) & (c.fold != k)]])
+            for c in corpora
+        ]
+        target = [
+            (c.label[labelled(c) & (c.fold != k)] >= LABEL_SHARE).astype(int) for c in corpora
+        ]
+        weight = [c.weight[labelled(c) & (c.fold != k)] for c in corpora]
+        model = _train(np.vstack(train), np.concatenate(target), np.concatenate(weight))
+        for c in corpora:
+            held = (c.fold == k) & c.candidate
+            oof[c.name][held] = model.predict(matrix(feats[c.name], names1, held))
+    tokens = _tokens(list(counts.values()))
+    feats = {c.name: {**base[c.name], **token_features(c.batch, tokens)} for c in corpora}
+    x1 = np.vstack([matrix(feats[c.name], names1)[labelled(c)] for c in corpora])
+    stage1 = _train(x1, y, w)
+    second = {c.name: {**feats[c.name], **context_features(c.batch, oof[c.name])} for c in corpora}
+    context = set(second[corpora[0].name]) - set(feats[corpora[0].name])
+    names2 = sorted(context) + list(STAGE2_EXTRA)
+    x2 = np.vstack([matrix(second[c.name], names2)[labelled(c)] for c in corpora])
+    stage2 = _train(x2, y, w, stage=1)
+    texts = [stage1.model_to_string(), stage2.model_to_string()]
+    boosters = [Booster(t) for t in texts]
+    return BlockClassifier(*boosters, names1, names2, tokens, threshold, "", texts)
+
+
+def bodies(c: Corpus, keep: np.ndarray) -> dict[str, str]:
+    """Predicted body of every page: its kept blocks, one per line."""
+    kept = c.blocks.select("page_id", "text").filter(pl.Series(keep))
+    grouped = kept.group_by("page_id", maintain_order=True).agg(pl.col("text").str.join("\n"))
+    found = dict(zip(grouped["page_id"], grouped["text"], strict=True))
+    return {g["page_id"]: found.get(g["page_id"], "") for g in c.gold}
+
+
+def score_bodies(c: Corpus, predicted: dict[str, str]) -> dict[str, float]:
+    sys.path.insert(0, str(DATASETS_DIR))
+    import score  # the shared reference scorer
+
+    result = score.score_dataset(c.name, c.gold, {k: {"body": v} for k, v in predicted.items()})
+    body = result["body"]
+    return {k: round(body[k], 4) for k in ("f1", "precision", "recall")}
+
+
+def lodo(corpora: list[Corpus], preds_dir: Path | None = None) -> dict[str, dict[str, float]]:
+    """Leave one dataset out: train on the others, score the one left out (its predicted
+    bodies are written to ``preds_dir`` when given, for error analysis)."""
+    figures = {}
+    for held in corpora:
+        model = fit([c for c in corpora if c is not held])
+        p = model.probabilities(held.batch, held.blocks, held.stats)
+        predicted = bodies(held, p >= model.threshold)
+        figures[held.name] = score_bodies(held, predicted)
+        print(f"LODO {held.name:24} {figures[held.name]}", flush=True)
+        if preds_dir is not None:
+            preds_dir.mkdir(parents=True, exist_ok=True)
+            with (preds_dir / f"{held.name}.jsonl").open("w", encoding="utf-8") as out:
+                for page_id, body in predicted.items():
+                    out.write(json.dumps({"page_id": page_id, "body": body}) + "\n")
+            np.save(preds_dir / f"{held.name}.p.npy", p)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lodo", action="store_true", help="report leave-one-dataset-out F1")
+    parser.add_argument("--datasets", default=",".join(TRAIN_SETS))
+    parser.add_argument("--out", default=str(MODEL_DIR))
+    parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--preds", help="write leave-one-out predictions to this folder")
+    parser.add_argument("--lodo-only", action="store_true", help="no final model")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    corpora = [load_corpus(name) for name in args.datasets.split(",")]
+    print(f"parsed and labelled {len(corpora)} datasets in {time.perf_counter() - start:.0f}s")
+    preds = Path(args.preds) if args.preds else None
+    figures = lodo(corpora, preds) if args.lodo or args.lodo_only else {}
+    if args.lodo_only:
+        return 0
+    model = fit(corpora)
+    if not args.no_save:
+        model.save(Path(args.out), extra={"trained_on": [c.name for c in corpora], "lodo": figures})
+        print(f"model written to {args.out} ({time.perf_counter() - start:.0f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
