@@ -1,14 +1,24 @@
 import codecs
 import gzip
-import hashlib
 import socket
 
 import pytest
 
-from winnow.fetch import FetchError, fetch_url, read_local
+from winnow.fetch import FetchError, FetchOptions, fetch_url, read_local
 from winnow.parse.decode import decode, detect_encoding
 from winnow.pipeline import load_page
 from winnow.records import PageRef
+
+# The test server listens on 127.0.0.1, which the fetcher refuses unless told otherwise.
+LOCAL = FetchOptions(allow_private=True, delay=0.0, retries=0, user_agent="WinnowTest/1.0")
+
+
+@pytest.fixture
+def site(httpserver):
+    """The test server, with no robots.txt (a 404: everything allowed)."""
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    return httpserver
+
 
 PAGE = (
     '<html><head><link rel="canonical" href="https://www.harborgazette.example/pier">'
@@ -113,32 +123,32 @@ def test_load_page_corrupt_gz_is_recorded(tmp_path):
     assert page.status == "error" and "broken.html.gz" in page.error
 
 
-def test_fetch_url_200(httpserver):
-    httpserver.expect_request("/story").respond_with_data(PAGE.encode(), content_type="text/html")
-    assert fetch_url(httpserver.url_for("/story")) == PAGE.encode()
+def test_fetch_url_200(site):
+    site.expect_request("/story").respond_with_data(PAGE.encode(), content_type="text/html")
+    assert fetch_url(site.url_for("/story"), LOCAL) == PAGE.encode()
 
 
-def test_fetch_url_sends_user_agent(httpserver):
-    httpserver.expect_request(
-        "/ua", headers={"User-Agent": "Winnow/0.1 (article extraction)"}
-    ).respond_with_data("ok")
-    assert fetch_url(httpserver.url_for("/ua")) == b"ok"
+def test_fetch_url_sends_user_agent(site):
+    site.expect_request("/ua", headers={"User-Agent": "WinnowTest/1.0"}).respond_with_data(
+        "ok", content_type="text/plain"
+    )
+    assert fetch_url(site.url_for("/ua"), LOCAL) == b"ok"
 
 
-def test_fetch_url_404_names_the_url(httpserver):
-    httpserver.expect_request("/gone").respond_with_data("nope", status=404)
-    url = httpserver.url_for("/gone")
+def test_fetch_url_404_names_the_url(site):
+    site.expect_request("/gone").respond_with_data("nope", status=404)
+    url = site.url_for("/gone")
     with pytest.raises(FetchError) as info:
-        fetch_url(url)
+        fetch_url(url, LOCAL)
     assert url in str(info.value) and "404" in str(info.value)
 
 
-def test_fetch_url_follows_redirects(httpserver):
-    httpserver.expect_request("/old").respond_with_data(
-        "", status=301, headers={"Location": httpserver.url_for("/new")}
+def test_fetch_url_follows_redirects(site):
+    site.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": site.url_for("/new")}
     )
-    httpserver.expect_request("/new").respond_with_data("moved here")
-    assert fetch_url(httpserver.url_for("/old")) == b"moved here"
+    site.expect_request("/new").respond_with_data("moved here", content_type="text/html")
+    assert fetch_url(site.url_for("/old"), LOCAL) == b"moved here"
 
 
 def test_fetch_url_connection_refused_is_a_fetch_error():
@@ -147,26 +157,17 @@ def test_fetch_url_connection_refused_is_a_fetch_error():
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/down"
     with pytest.raises(FetchError, match="/down"):
-        fetch_url(url, timeout=2)
+        fetch_url(url, LOCAL)
 
 
-def test_load_page_http_ok(httpserver):
+def test_load_page_refuses_loopback_by_default(httpserver):
+    """load_page fetches with the crawler's default guards: a loopback host is refused."""
     httpserver.expect_request("/pier").respond_with_data(PAGE.encode(), content_type="text/html")
-    page = load_page(PageRef("pier", "web", httpserver.url_for("/pier")))
-    assert page.status == "ok" and page.error is None
-    assert page.raw == PAGE.encode()
-    assert page.content_hash == hashlib.sha256(PAGE.encode()).hexdigest()
-    assert page.encoding == "utf-8"
-    # No URL was given: the page's canonical link supplies it, and the site from it.
-    assert page.url == "https://www.harborgazette.example/pier"
-    assert page.site == "harborgazette.example"
-
-
-def test_load_page_http_error_is_recorded(httpserver):
-    httpserver.expect_request("/missing").respond_with_data("no", status=404)
-    url = httpserver.url_for("/missing")
-    page = load_page(PageRef("missing", "web", url))
-    assert page.status == "error" and url in page.error and page.raw is None
+    url = httpserver.url_for("/pier")
+    page = load_page(PageRef("pier", "web", url))
+    assert page.status == "error" and page.raw is None
+    assert url in page.error and "private/loopback" in page.error
+    assert len(httpserver.log) == 0  # refused before any request was sent
 
 
 def test_load_page_missing_file_is_recorded(tmp_path):

@@ -1,27 +1,365 @@
-"""Fetching one page over HTTP with httpx."""
+"""Fetching over HTTP with httpx: one AsyncClient per crawl, polite, capped, safe and retried.
+
+:class:`Fetcher` owns the client (HTTP/2 where the server offers it through ALPN), the per-host
+gate, the robots.txt cache and the log of every attempt. Redirects are followed here rather
+than by httpx, so that each hop is checked again (scheme, public address, robots.txt) and the
+final URL is known. A failure is returned as an outcome, never raised: one bad URL must not
+cost a crawl its other pages.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpcore
 import httpx
 
-from winnow.fetch.errors import FetchError
+from winnow.fetch.body import ACCEPT_ENCODING, read_capped
+from winnow.fetch.errors import FetchError, FetchFailure
+from winnow.fetch.options import FetchOptions
+from winnow.fetch.politeness import HostGate
+from winnow.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
+from winnow.fetch.safety import GuardedBackend, check_url
 
-USER_AGENT = "Winnow/0.1 (article extraction)"
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+REDIRECTS = (301, 302, 303, 307, 308)
+ACCEPT = {
+    "page": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5",
+    "sitemap": "application/xml,text/xml;q=0.9,*/*;q=0.5",
+    "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.5",
+    "robots": "text/plain,*/*;q=0.5",
+}
 
 
-def fetch_url(url: str, client: httpx.Client | None = None, timeout: float = 20.0) -> bytes:
-    """Body of ``url`` after redirects; a non-2xx status is a FetchError naming the URL."""
-    own = client is None
-    client = client or httpx.Client(
-        follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT}
-    )
+@dataclass(slots=True)
+class Validators:
+    """What the last good fetch of a URL said, for a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One try at one URL: a ``fetch_log`` row."""
+
+    url: str
+    final_url: str
+    kind: str
+    attempt: int
+    status: int | None
+    outcome: str
+    error_class: str | None
+    error: str | None
+    bytes: int
+    elapsed_ms: float
+    fetched_at: datetime
+
+
+@dataclass(slots=True)
+class Fetched:
+    """The result of fetching a URL (after redirects and retries)."""
+
+    url: str
+    kind: str
+    outcome: str = "error"  # ok | not_modified | error
+    final_url: str = ""
+    status: int | None = None
+    body: bytes | None = None
+    media_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    http_version: str | None = None
+    error_class: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    wire_bytes: int = field(default=0, repr=False)
+    started: float = field(default=0.0, repr=False)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
     try:
-        response = client.get(url)
-        if response.status_code >= 400:
-            raise FetchError(f"{url}: HTTP {response.status_code}")
-        return response.content
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
-    finally:
-        if own:
-            client.close()
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def media_type_of(content_type: str | None) -> tuple[str | None, str | None]:
+    """(media type, charset) of a Content-Type header."""
+    if not content_type:
+        return None, None
+    media, *params = content_type.split(";")
+    charset = None
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return media.strip().lower() or None, charset
+
+
+def guarded_transport(options: FetchOptions) -> httpx.AsyncHTTPTransport:
+    """httpx's transport on a connection pool whose backend refuses non-public addresses."""
+    transport = httpx.AsyncHTTPTransport(http2=options.http2, trust_env=False)
+    # httpx does not take a network backend, httpcore's pool does: swap the pool it built.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=options.concurrency * 2,
+        max_keepalive_connections=options.concurrency * 2,
+        http1=True,
+        http2=options.http2,
+        network_backend=GuardedBackend(options.allow_private, options.private_hosts),
+    )
+    return transport
+
+
+class Fetcher:
+    """An async fetcher for one crawl: ``async with Fetcher(options) as f: await f.fetch(url)``."""
+
+    def __init__(self, options: FetchOptions) -> None:
+        self.options = options
+        self.gate = HostGate(options.per_host, options.delay, options.max_crawl_delay)
+        self.robots = RobotsCache(self._fetch_robots, options.user_agent)
+        self.log: list[Attempt] = []
+        self.client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        o = self.options
+        self.client = httpx.AsyncClient(
+            transport=guarded_transport(o),
+            headers={"User-Agent": o.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
+            follow_redirects=False,
+            trust_env=False,  # an environment proxy would bypass the address checks
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    def drain_log(self) -> list[Attempt]:
+        """The attempts logged since the last call."""
+        taken, self.log = self.log, []
+        return taken
+
+    async def fetch(
+        self, url: str, kind: str = "page", validators: Validators | None = None
+    ) -> Fetched:
+        """Fetch ``url``, retrying transient failures; every attempt goes to ``self.log``."""
+        result = Fetched(url, kind, final_url=url)
+        for attempt in range(1, self.options.retries + 2):
+            failure = await self._attempt(result, validators)
+            result.attempts = attempt
+            self._record(result, attempt, failure)
+            if failure is None:
+                return result
+            wait = self._retry_wait(failure, attempt)
+            if wait is None:
+                return result
+            if failure.retry_after is not None:
+                self.gate.pause(urlsplit(result.final_url).netloc.lower(), wait)
+            await asyncio.sleep(wait)
+        return result
+
+    async def _attempt(self, result: Fetched, validators: Validators | None) -> FetchFailure | None:
+        """One try (all its redirect hops); the failure, or None when it got an answer."""
+        result.final_url, result.wire_bytes, result.status = result.url, 0, None
+        result.started = time.perf_counter()
+        try:
+            await self._follow(result, validators)
+        except FetchFailure as failure:
+            return failure
+        except TimeoutError:
+            return FetchFailure(
+                "TotalTimeout",
+                f"{result.final_url}: no full answer in {self.options.total_timeout}s",
+                retryable=True,
+            )
+        except httpx.TransportError as exc:  # connect/read errors and timeouts: transient
+            return FetchFailure(type(exc).__name__, f"{result.final_url}: {exc!r}", retryable=True)
+        except Exception as exc:  # anything else (bad URL, protocol bug) costs this URL only
+            return FetchFailure(type(exc).__name__, f"{result.final_url}: {exc!r}")
+        return None
+
+    def _record(self, result: Fetched, attempt: int, failure: FetchFailure | None) -> None:
+        if failure is not None:
+            result.outcome, result.body = "error", None
+            result.error_class, result.error = failure.error_class, str(failure)
+            result.status = failure.status if failure.status is not None else result.status
+        else:
+            result.error_class = result.error = None
+        self.log.append(
+            Attempt(
+                url=result.url,
+                final_url=result.final_url,
+                kind=result.kind,
+                attempt=attempt,
+                status=result.status,
+                outcome=result.outcome,
+                error_class=result.error_class,
+                error=result.error,
+                bytes=result.wire_bytes,
+                elapsed_ms=round((time.perf_counter() - result.started) * 1000, 2),
+                fetched_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+
+    def _retry_wait(self, failure: FetchFailure, attempt: int) -> float | None:
+        """Seconds before the next try; None when the failure is final."""
+        o = self.options
+        if not failure.retryable or attempt > o.retries:
+            return None
+        if failure.retry_after is not None and failure.retry_after > o.max_retry_after:
+            return None  # the server wants more patience than this run has: give up politely
+        backoff = min(o.max_backoff, o.backoff * 2 ** (attempt - 1))
+        wait = backoff * random.uniform(0.5, 1.0)  # jitter, so retries do not move in lockstep
+        return max(wait, failure.retry_after or 0.0)
+
+    async def _follow(self, result: Fetched, validators: Validators | None) -> None:
+        """Request ``result.url``, following at most ``max_redirects`` checked redirects."""
+        seen = {result.url}
+        for _ in range(self.options.max_redirects + 1):
+            url = result.final_url
+            await check_url(url, self.options.allow_private, self.options.private_hosts)
+            crawl_delay = await self._robots_delay(url, result.kind)
+            async with self.gate.slot(urlsplit(url).netloc.lower(), crawl_delay):
+                async with asyncio.timeout(self.options.total_timeout):
+                    location = await self._request(result, validators)
+            if location is None:
+                return
+            target, _ = urldefrag(urljoin(url, location.strip()))
+            if target in seen:
+                raise FetchFailure("RedirectLoop", f"{result.url}: redirect loop at {target}")
+            seen.add(target)
+            result.final_url = target
+        raise FetchFailure(
+            "TooManyRedirects",
+            f"{result.url}: more than fetch.max_redirects={self.options.max_redirects} redirects",
+        )
+
+    async def _robots_delay(self, url: str, kind: str) -> float | None:
+        """The host's Crawl-delay; FetchFailure when robots.txt disallows ``url``."""
+        if kind == "robots" or not self.options.respect_robots:
+            return None
+        rules = await self.robots.rules(url)
+        if not rules.allows(url, self.robots.agent):
+            raise FetchFailure("RobotsDisallowed", f"{url}: disallowed by robots.txt")
+        return rules.crawl_delay(self.robots.agent)
+
+    def _conditional_headers(self, kind: str, validators: Validators | None) -> dict[str, str]:
+        headers = {"Accept": ACCEPT.get(kind, "*/*")}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    async def _request(self, result: Fetched, validators: Validators | None) -> str | None:
+        """One HTTP exchange; the redirect target, or None once ``result`` holds the answer."""
+        assert self.client is not None, "use the Fetcher as an async context manager"
+        url = result.final_url
+        headers = self._conditional_headers(result.kind, validators)
+        async with self.client.stream("GET", url, headers=headers) as response:
+            status = result.status = response.status_code
+            result.http_version = response.http_version
+            if status in REDIRECTS and response.headers.get("location"):
+                return response.headers["location"]
+            if status == 304:
+                result.outcome = "not_modified"
+                return None
+            if status == 429 or status >= 500:
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                raise FetchFailure(
+                    "HTTPStatus",
+                    f"{url}: HTTP {status}",
+                    status=status,
+                    retryable=True,
+                    retry_after=retry_after,
+                )
+            if not 200 <= status < 300:
+                raise FetchFailure("HTTPStatus", f"{url}: HTTP {status}", status=status)
+            media_type, charset = media_type_of(response.headers.get("content-type"))
+            if result.kind == "page" and media_type and media_type not in PAGE_TYPES:
+                raise FetchFailure(
+                    "UnsupportedType", f"{url}: {media_type} is not HTML or text", status=status
+                )
+            await self._read_body(result, response)
+            result.media_type, result.charset = media_type, charset
+            result.etag = response.headers.get("etag")
+            result.last_modified = response.headers.get("last-modified")
+            result.outcome = "ok"
+        return None
+
+    async def _read_body(self, result: Fetched, response: httpx.Response) -> None:
+        o = self.options
+        max_bytes = ROBOTS_MAX_BYTES if result.kind == "robots" else o.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchFailure(
+                "BodyTooLarge",
+                f"{result.final_url}: Content-Length {declared} over the {max_bytes}-byte cap",
+                status=response.status_code,
+            )
+        counted = _CountingStream(response.aiter_raw(), result)
+        result.body, _ = await read_capped(
+            counted,
+            response.headers.get("content-encoding", ""),
+            max_bytes,
+            o.max_decompressed_bytes,
+            result.final_url,
+        )
+
+    async def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
+        fetched = await self.fetch(url, kind="robots")
+        if fetched.outcome == "ok":
+            return fetched.status, fetched.body or b""
+        if fetched.error_class == "HTTPStatus":
+            return fetched.status, b""
+        return None, b""
+
+
+class _CountingStream:
+    """Raw body chunks, counted into ``result.wire_bytes`` as they arrive."""
+
+    def __init__(self, chunks, result: Fetched) -> None:
+        self.chunks, self.result = chunks, result
+
+    def __aiter__(self):
+        return self._iterate()
+
+    async def _iterate(self):
+        async for chunk in self.chunks:
+            self.result.wire_bytes += len(chunk)
+            yield chunk
+
+
+def fetch_url(url: str, options: FetchOptions | None = None) -> bytes:
+    """Body of one page, fetched with every guard of a crawl; FetchError names URL and cause.
+
+    A client for one URL: for a crawl, use :class:`Fetcher` (one client, pooled connections).
+    """
+
+    async def one() -> Fetched:
+        async with Fetcher(options or FetchOptions()) as fetcher:
+            return await fetcher.fetch(url)
+
+    fetched = asyncio.run(one())
+    if fetched.outcome != "ok" or fetched.body is None:
+        raise FetchError(fetched.error or f"{url}: HTTP {fetched.status}")
+    return fetched.body

@@ -48,6 +48,7 @@ class FetchOptions:
     max_decompressed_bytes: int = 40_000_000
     max_sitemaps: int = 200
     allow_private: bool = False
+    private_hosts: tuple[str, ...] = ()  # host or host:port allowed private addresses
     http2: bool = True
     max_failure_share: float = 0.2
 
@@ -64,6 +65,11 @@ _NON_NEGATIVE |= {"max_retry_after", "max_redirects"}
 
 def _check(where: str, key: str, value: object, default: object) -> object:
     kind = type(default)
+    if kind is tuple:
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{where}: fetch.{key} must be a list of host or host:port names")
+        return tuple(v.strip().lower() for v in value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
