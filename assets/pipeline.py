@@ -7,8 +7,10 @@ Each asset is a thin call into ``winnow.stages`` (the same code ``winnow run`` a
 import dagster as dg
 
 from assets.report import metadata
+from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow import EXTRACTOR_VERSION, checks, stages
+from winnow.fetch.ingest import failure_share
 
 GROUP = "winnow"
 
@@ -25,11 +27,17 @@ GROUP = "winnow"
     ),
 )
 def pages(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    fetcher: FetcherResource,
 ) -> dg.MaterializeResult:
     specs = sources.specs()
+    options = fetcher.options(sources.config_path)
     with warehouse.writer(context) as con:
-        result = stages.ingest(con, specs, context.run.run_id)
+        result = stages.ingest(
+            con, specs, context.run.run_id, options, fetcher.progress(context.log)
+        )
     for failure in result.failures[:20]:
         context.log.warning(failure)
     return dg.MaterializeResult(metadata=metadata(result, sources=", ".join(s.name for s in specs)))
@@ -54,6 +62,35 @@ def pages_readable(
         passed, details = checks.pages_readable(con)
     details["errors"] = "\n".join(details["errors"])
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=details)
+
+
+@dg.asset_check(
+    asset=pages,
+    description=(
+        "The share of web pages whose fetch failed in this run stays under "
+        "fetch.max_failure_share (a warning lists the failures by error class)."
+    ),
+)
+def fetch_failures_below_threshold(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    sources: SourcesResource,
+    fetcher: FetcherResource,
+) -> dg.AssetCheckResult:
+    threshold = fetcher.options(sources.config_path).max_failure_share
+    with warehouse.reader(context) as con:
+        share = failure_share(con, context.run.run_id)
+    return dg.AssetCheckResult(
+        passed=share["share"] <= threshold,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "pages_fetched": share["pages"],
+            "failed": share["failed"],
+            "failure_share": share["share"],
+            "threshold": threshold,
+            "by_error": dg.MetadataValue.json(share["by_error"]),
+        },
+    )
 
 
 @dg.asset(
@@ -197,6 +234,7 @@ ASSETS = [pages, page_blocks, boilerplate, articles, story_clusters, warehouse_s
 CHECKS = [
     page_id_unique,
     pages_readable,
+    fetch_failures_below_threshold,
     chrome_share_sane,
     article_bodies_non_empty,
     bodies_not_mostly_boilerplate,

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets import ASSETS, CHECKS
+from orchestration.fetcher import FetcherResource
 from orchestration.jobs import ingest_job
 from orchestration.resources import SourcesResource, WarehouseResource
 from orchestration.schedules import nightly
@@ -14,6 +15,10 @@ defs = dg.Definitions(
     jobs=[ingest_job],
     schedules=[nightly],
     sensors=[inbox_sensor],
-    resources={"warehouse": WarehouseResource(), "sources": SourcesResource()},
+    resources={
+        "warehouse": WarehouseResource(),
+        "sources": SourcesResource(),
+        "fetcher": FetcherResource(),
+    },
     executor=dg.in_process_executor,
 )

@@ -11,6 +11,7 @@ import sys
 import dagster as dg
 
 from assets import ASSETS, CHECKS
+from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
 
 
@@ -18,6 +19,7 @@ def materialize_all(
     warehouse: WarehouseResource | None = None,
     sources: SourcesResource | None = None,
     instance: dg.DagsterInstance | None = None,
+    fetcher: FetcherResource | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run every asset and check once in this process (on ``instance``, else an ephemeral one)."""
     return dg.materialize(
@@ -25,6 +27,7 @@ def materialize_all(
         resources={
             "warehouse": warehouse or WarehouseResource(),
             "sources": sources or SourcesResource(),
+            "fetcher": fetcher or FetcherResource(),
         },
         instance=instance,
         raise_on_error=False,

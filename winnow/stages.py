@@ -9,7 +9,7 @@ cheap set operations over the whole corpus and are recomputed each time.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,13 +18,15 @@ import polars as pl
 
 from winnow import EXTRACTOR_VERSION, warehouse
 from winnow.extract.engine import Article, extract_articles
+from winnow.fetch.ingest import ingest_web
+from winnow.fetch.options import FetchOptions
 from winnow.model import SiteModel, site_models
 from winnow.model.site import SiteStats, site_stats
 from winnow.model.site import learn as learn_boilerplate
 from winnow.pipeline import LoadedPage, load_page, parse_page
 from winnow.pipeline import segment as pipeline_segment
 from winnow.records import PageRef
-from winnow.sources import SourceSpec, iter_page_refs
+from winnow.sources import WEB_KINDS, SourceSpec, iter_page_refs
 from winnow.stories import cluster_stories
 
 BATCH = 200
@@ -104,13 +106,28 @@ def _pages_frame(
     ).unique(subset=["page_id", "content_hash"], keep="first", maintain_order=True)
 
 
-def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str) -> StageResult:
-    """Read every source's pages and store new page versions (raw bytes kept, compressed)."""
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    specs: list[SourceSpec],
+    run_id: str,
+    fetch: FetchOptions | None = None,
+    progress: Callable[[int, dict[str, int]], None] | None = None,
+) -> StageResult:
+    """Read every source's pages and store new page versions (raw bytes kept, compressed).
+
+    Web sources (urls, sitemap, feed) are crawled together with ``fetch`` options (see
+    ``winnow.fetch.ingest``); ``progress`` hears how the crawl goes.
+    """
     result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
     skipped: Counter = Counter()  # what sources passed over (WARC records that are not pages)
     loaded_at = _now()
     with warehouse.transaction(con):
+        web = [spec for spec in specs if spec.kind in WEB_KINDS]
+        if web:
+            _ingest_web(con, web, run_id, fetch or FetchOptions(), loaded_at, result, progress)
         for spec in specs:
+            if spec.kind in WEB_KINDS:
+                continue
             for refs in _batches(iter_page_refs(spec, skipped), BATCH):
                 pages = [load_page(ref) for ref in refs]
                 for page in pages:
@@ -128,6 +145,19 @@ def ingest(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], run_id: str)
         "ORDER BY page_id LIMIT 10",
     )
     return result
+
+
+def _ingest_web(con, specs, run_id, options, loaded_at, result, progress) -> None:
+    def write(pages: list[LoadedPage]) -> int:
+        return warehouse.write_pages(con, _pages_frame(pages, run_id, loaded_at))
+
+    web = ingest_web(con, specs, run_id, options, write, progress)
+    fetched = sum(web.counts[k] for k in ("new", "changed", "unchanged", "not_modified", "failed"))
+    result.counts["seen"] += fetched
+    result.counts["errors"] += web.counts["failed"]
+    result.counts["new_versions"] += web.counts.pop("new_versions", 0)
+    result.counts.update({f"fetch_{name}": count for name, count in web.counts.items()})
+    result.failures.extend(web.failures)
 
 
 def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:

@@ -73,28 +73,52 @@ def as_utc(value: datetime | date) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Selector:
+    """Applies a scope to candidates one at a time (sitemaps and feeds arrive in pieces)."""
+
+    def __init__(self, scope: WebScope, origin: str | None = None) -> None:
+        self.scope = scope
+        self.home = site_of(origin) if scope.same_site and origin else None
+        self.since = as_utc(scope.since) if scope.since else None
+        self.seen: set[str] = set()
+        self.kept = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether ``max_pages`` candidates were kept already."""
+        return self.scope.max_pages is not None and self.kept >= self.scope.max_pages
+
+    def in_site(self, url: str) -> bool:
+        return self.home is None or site_of(url) == self.home
+
+    def too_old(self, when: datetime | None) -> bool:
+        return bool(self.since and when and as_utc(when) < self.since)
+
+    def offer(self, candidate: Candidate) -> Candidate | None:
+        """The normalised candidate when the scope keeps it (first occurrence only), else None."""
+        url = normalise_url(candidate.url)
+        if url is None or url in self.seen or self.full:
+            return None
+        self.seen.add(url)
+        scope = self.scope
+        if not self.in_site(url) or self.too_old(candidate.date):
+            return None
+        if scope.include and not any(p.search(url) for p in scope.include):
+            return None
+        if any(p.search(url) for p in scope.exclude):
+            return None
+        self.kept += 1
+        return Candidate(url, candidate.date)
+
+
 def select(
     candidates: Iterable[Candidate], scope: WebScope, origin: str | None = None
 ) -> Iterator[Candidate]:
     """Candidates the scope keeps, normalised, first occurrence only, at most ``max_pages``."""
-    home = site_of(origin) if scope.same_site and origin else None
-    since = as_utc(scope.since) if scope.since else None
-    seen: set[str] = set()
-    kept = 0
+    selector = Selector(scope, origin)
     for candidate in candidates:
-        if scope.max_pages is not None and kept >= scope.max_pages:
+        if selector.full:
             return
-        url = normalise_url(candidate.url)
-        if url is None or url in seen:
-            continue
-        seen.add(url)
-        if home and site_of(url) != home:
-            continue
-        if scope.include and not any(p.search(url) for p in scope.include):
-            continue
-        if any(p.search(url) for p in scope.exclude):
-            continue
-        if since and candidate.date and as_utc(candidate.date) < since:
-            continue
-        kept += 1
-        yield Candidate(url, candidate.date)
+        kept = selector.offer(candidate)
+        if kept is not None:
+            yield kept
