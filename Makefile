@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench-quality bench-speed train demo setup
+.PHONY: run test ui lint bench-quality bench-speed bench-fetch crawl-demo train demo setup
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -38,6 +38,13 @@ bench-speed: setup
 # leave-one-dataset-out F1 first; writes winnow/extract/model/.
 train: setup
 	$(UV) run --locked python bench/train.py --lodo
+
+bench-fetch: setup
+	$(UV) run --locked python bench/fetch.py --write-docs
+
+# Serve data/demo on 127.0.0.1 (sitemaps, feeds), crawl it twice into data/crawl-demo/.
+crawl-demo: setup
+	$(UV) run --locked python -m bench.crawl_demo
 
 demo: setup
 	$(UV) run --locked python data/generate_demo.py

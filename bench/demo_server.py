@@ -44,6 +44,12 @@ class DemoSite:
         self.extra: dict[str, tuple[int, bytes, str]] = {}  # tests add odd routes here
         self.requests = 0
 
+    def bench_body(self) -> bytes:
+        if not hasattr(self, "_bench_body"):
+            site = self.sites()[0]
+            self._bench_body = (self.folder / self.pages(site)[-1]).read_bytes()
+        return self._bench_body
+
     def sites(self) -> list[str]:
         return sorted(p.name for p in self.folder.iterdir() if p.is_dir())
 
@@ -103,6 +109,8 @@ class DemoSite:
             return self.extra[path]
         if path == "/robots.txt":
             return 200, ROBOTS, "text/plain"
+        if path.startswith("/bench/"):  # any number of distinct URLs with one demo page's body
+            return 200, self.bench_body(), "text/html; charset=utf-8"
         site, _, rest = path.lstrip("/").partition("/")
         if site not in self.sites():
             return 404, b"not found", "text/plain"

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from winnow import warehouse
 from winnow.settings import Settings, SettingsError, origin, resolve
-from winnow.sources import SourceError, iter_page_refs, load_sources
+from winnow.sources import WEB_KINDS, SourceError, iter_page_refs, load_sources
 
 console = Console(stderr=True)
 
@@ -61,6 +61,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from winnow import stages
+    from winnow.fetch.options import load_fetch_options
+    from winnow.fetch.progress import rich_progress
 
     settings = _settings(args)
     specs = load_sources(settings.sources)
@@ -70,8 +72,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.fresh:
         store.fresh(log)
         console.print(f"fresh start: the working state in {store.work_dir} was emptied")
+    fetch = load_fetch_options(settings.sources)
+
+    def ingest(con) -> stages.StageResult:
+        if not any(spec.kind in WEB_KINDS for spec in specs):
+            return stages.ingest(con, specs, run_id, fetch)
+        with rich_progress(console) as progress:  # a live line while web sources are fetched
+            return stages.ingest(con, specs, run_id, fetch, progress)
+
     steps = {
-        "pages": lambda con: stages.ingest(con, specs, run_id),
+        "pages": ingest,
         "page_blocks": lambda con: stages.segment(con, run_id),
         "boilerplate": lambda con: stages.learn(con, run_id),
         "articles": lambda con: stages.extract(con, run_id),

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import yaml
 
-from winnow.sources.config import SourceError
-
 DEFAULT_USER_AGENT = "Winnow/0.1 (news article extraction; set fetch.user_agent to your contact)"
 
 
@@ -109,6 +107,9 @@ def load_fetch_options(config: Path | str) -> FetchOptions:
 
     Raises SourceError naming the file and the key, like every sources problem.
     """
+    # Imported here: winnow.sources imports winnow.fetch (WARC reading), not the other way round.
+    from winnow.sources.config import SourceError
+
     config = Path(config)
     try:
         doc = yaml.safe_load(config.read_text(encoding="utf-8"))
