@@ -84,12 +84,31 @@ def run_bare(base: str, n: int, concurrency: int) -> int:
 
 
 def one(kind: str, base: str, n: int, concurrency: int) -> None:
-    """Child process: fetch, then print pages/s and peak RSS as JSON."""
+    """Child process: fetch, then print pages/s and peak RSS as JSON (imports not timed)."""
+    import httpx  # noqa: F401
+
+    if kind == "winnow":
+        import winnow.fetch.crawl  # noqa: F401
+        import winnow.fetch.ingest  # noqa: F401
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     started = time.perf_counter()
     ok = (run_winnow if kind == "winnow" else run_bare)(base, n, concurrency)
     elapsed = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"ok": ok, "seconds": elapsed, "rate": ok / elapsed, "rss_mb": rss_mb}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    rss_mb = usage.ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "ok": ok,
+                "seconds": elapsed,
+                "rate": ok / elapsed,
+                "rss_mb": rss_mb,
+                "cpu_ms": 1000 * cpu / max(ok, 1),
+            }
+        )
+    )
 
 
 def _measure(kind: str, base: str, n: int, concurrency: int) -> dict:
@@ -146,16 +165,27 @@ def table(rows: list[dict], concurrency: int, rounds: int) -> str:
         f"no delay, concurrency {concurrency} overall and per host, best of {rounds} "
         "alternating rounds, each measurement in a fresh process (peak RSS is its own).",
         "",
-        "| URLs | Winnow pages/s | bare httpx pages/s | ratio | Winnow peak RSS MB | "
-        "bare peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| URLs | Winnow pages/s | bare httpx pages/s | ratio | Winnow client CPU ms/page | "
+        "bare client CPU ms/page | Winnow peak RSS MB | bare peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']} | {r['winnow']['rate']:.0f} | {r['bare']['rate']:.0f} | "
-            f"{r['winnow']['rate'] / r['bare']['rate']:.2f} | {r['winnow']['rss_mb']:.0f} | "
-            f"{r['bare']['rss_mb']:.0f} |"
+            f"{r['winnow']['rate'] / r['bare']['rate']:.2f} | {r['winnow']['cpu_ms']:.2f} | "
+            f"{r['bare']['cpu_ms']:.2f} | {r['winnow']['rss_mb']:.0f} | {r['bare']['rss_mb']:.0f} |"
         )
+    lines += [
+        "",
+        "Reading it: the demo server is Python's stdlib ThreadingHTTPServer in one process, and "
+        "on this 2-core machine it bounds pages/s for both clients, so the ratio says the "
+        "crawler keeps up with a bare loop. The client CPU per page is the crawler's own cost "
+        "(robots.txt lookup, URL and address checks, per-host gate, capped streaming, retry "
+        "bookkeeping, fetch_log rows, hashing, encoding detection and the page row) and would "
+        "bound it against a faster server. Winnow's RSS includes importing winnow (polars, "
+        "DuckDB, lxml); what matters is that it stays flat as the URL count grows tenfold "
+        "(bounded queues between discovery, workers and the consumer).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -193,7 +223,10 @@ def main() -> int:
                     assert got["ok"] == n, f"{kind}: {got['ok']} of {n} pages fetched"
                     if kind not in best or got["rate"] > best[kind]["rate"]:
                         best[kind] = got
-                    print(f"{n:>6} {kind:7} {got['rate']:7.0f} pages/s  {got['rss_mb']:.0f} MB")
+                    print(
+                        f"{n:>6} {kind:7} {got['rate']:7.0f} pages/s  "
+                        f"{got['cpu_ms']:.2f} CPU ms/page  {got['rss_mb']:.0f} MB"
+                    )
             rows.append({"n": n, **best})
     finally:
         server.terminate()
