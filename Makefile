@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench-quality bench-speed bench-fetch crawl-demo train demo setup
+.PHONY: run test ui lint bench-quality bench-speed bench-fetch bench-scale crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -48,3 +48,30 @@ crawl-demo: setup
 
 demo: setup
 	$(UV) run --locked python data/generate_demo.py
+
+# Every WARC file of the warc sources as a partition, in one run of parallel steps.
+backfill: setup
+	$(UV) run --locked python -m orchestration.backfill
+
+# A dask.distributed scheduler and two single-threaded workers on 127.0.0.1 (make dask-stop).
+DASK_ADDRESS ?= tcp://127.0.0.1:8786
+dask: setup
+	@mkdir -p .dask
+	@$(CURDIR)/.venv/bin/dask scheduler --host 127.0.0.1 --port 8786 \
+		--dashboard-address 127.0.0.1:8787 > .dask/scheduler.log 2>&1 & echo $$! > .dask/scheduler.pid
+	@sleep 3
+	@for i in 1 2; do $(CURDIR)/.venv/bin/dask worker $(DASK_ADDRESS) --host 127.0.0.1 \
+		--nthreads 1 --no-dashboard > .dask/worker$$i.log 2>&1 & echo $$! > .dask/worker$$i.pid; done
+	@sleep 3
+	@echo "dask scheduler $(DASK_ADDRESS) with 2 workers (logs in .dask/)"
+
+dask-stop:
+	@for f in .dask/worker1.pid .dask/worker2.pid .dask/scheduler.pid; do \
+		[ -f $$f ] && kill $$(cat $$f) 2>/dev/null; rm -f $$f; done; true
+
+# The same backfill on the dask cluster `make dask` started.
+backfill-dask: setup
+	$(UV) run --locked python -m orchestration.backfill --dask $(DASK_ADDRESS)
+
+bench-scale: setup
+	$(UV) run --locked python bench/scale.py

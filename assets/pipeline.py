@@ -6,11 +6,14 @@ Each asset is a thin call into ``winnow.stages`` (the same code ``winnow run`` a
 
 import dagster as dg
 
+from assets.parallel import articles, warc_pages
+from assets.partitions import FETCH_DAYS
 from assets.report import metadata
 from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
-from winnow import EXTRACTOR_VERSION, checks, stages
+from winnow import checks, stages
 from winnow.fetch.ingest import failure_share
+from winnow.partitions.keys import fetched_specs
 
 GROUP = "winnow"
 
@@ -18,8 +21,10 @@ GROUP = "winnow"
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
+    partitions_def=FETCH_DAYS,
     description=(
-        "One row per page version read from the configured sources (data/sources.yaml): "
+        "One row per page version read from the configured sources (data/sources.yaml) other "
+        "than WARC files (those are `warc_pages`), one partition per day: "
         "page_id, url, site (registered domain), source, file or URL, sha256 content hash, "
         "byte size, detected encoding, status/error, the raw page (zlib) and the run that "
         "loaded it. A page whose bytes change gets a new row; an unreadable page gets a row "
@@ -32,11 +37,16 @@ def pages(
     sources: SourcesResource,
     fetcher: FetcherResource,
 ) -> dg.MaterializeResult:
-    specs = sources.specs()
+    specs = fetched_specs(sources.specs())  # warc sources: one partition per file (warc_pages)
     options = fetcher.options(sources.config_path)
     with warehouse.writer(context) as con:
         result = stages.ingest(
-            con, specs, context.run.run_id, options, fetcher.progress(context.log)
+            con,
+            specs,
+            context.run.run_id,
+            options,
+            fetcher.progress(context.log),
+            partition_key=context.partition_key,
         )
     for failure in result.failures[:20]:
         context.log.warning(failure)
@@ -111,7 +121,7 @@ def page_blocks(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 
 
 @dg.asset(
-    deps=[page_blocks],
+    deps=[page_blocks, warc_pages],
     group_name=GROUP,
     kinds={"duckdb", "polars"},
     description=(
@@ -147,25 +157,6 @@ def chrome_share_sane(
             "shares": dg.MetadataValue.json(details["shares"]),
         },
     )
-
-
-@dg.asset(
-    deps=[boilerplate],
-    group_name=GROUP,
-    kinds={"duckdb"},
-    description=(
-        "One row per page: the article once the site's chrome is removed (title, byline, "
-        "published_at, language, body), has_article = false for pages without one (section "
-        "fronts). Lineage: page_id → pages (source, file or URL, content_hash), the run_id "
-        f"and the extractor version ({EXTRACTOR_VERSION}) and site model hash used."
-    ),
-)
-def articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.writer(context) as con:
-        result = stages.extract(con, context.run.run_id)
-    for failure in result.failures[:20]:
-        context.log.warning(failure)
-    return dg.MaterializeResult(metadata=metadata(result, extractor_version=EXTRACTOR_VERSION))
 
 
 @dg.asset_check(asset=articles, description="Every page has an article row; articles have bodies.")
@@ -230,7 +221,15 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     )
 
 
-ASSETS = [pages, page_blocks, boilerplate, articles, story_clusters, warehouse_snapshot]
+ASSETS = [
+    pages,
+    warc_pages,
+    page_blocks,
+    boilerplate,
+    articles,
+    story_clusters,
+    warehouse_snapshot,
+]
 CHECKS = [
     page_id_unique,
     pages_readable,

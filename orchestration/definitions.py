@@ -4,21 +4,35 @@ import dagster as dg
 
 from assets import ASSETS, CHECKS
 from orchestration.fetcher import FetcherResource
-from orchestration.jobs import ingest_job
+from orchestration.jobs import dask_backfill_job, ingest_job, warc_backfill_job
 from orchestration.resources import SourcesResource, WarehouseResource
 from orchestration.schedules import nightly
 from orchestration.sensors import inbox_sensor
+from orchestration.warc_sensor import warc_sensor
+from winnow.settings import resolve
 
-defs = dg.Definitions(
-    assets=ASSETS,
-    asset_checks=CHECKS,
-    jobs=[ingest_job],
-    schedules=[nightly],
-    sensors=[inbox_sensor],
-    resources={
-        "warehouse": WarehouseResource(),
-        "sources": SourcesResource(),
-        "fetcher": FetcherResource(),
-    },
-    executor=dg.in_process_executor,
-)
+
+def build_defs() -> dg.Definitions:
+    """The definitions, with resources and the dask scheduler read from the settings now (a
+    backfill launched from a script or test builds them after setting its environment)."""
+    settings = resolve()
+    warehouse = WarehouseResource(
+        path=str(settings.warehouse),
+        work_dir=str(settings.work_dir) if settings.work_dir else None,
+    )
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[ingest_job, warc_backfill_job, dask_backfill_job()],
+        schedules=[nightly],
+        sensors=[inbox_sensor, warc_sensor],
+        resources={
+            "warehouse": warehouse,
+            "sources": SourcesResource(config_path=str(settings.sources)),
+            "fetcher": FetcherResource(),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

@@ -1,10 +1,48 @@
-"""Jobs. The whole graph runs in one process: DuckDB takes one writer at a time."""
+"""Jobs. ``ingest`` loads one day of the fetched sources and rebuilds the model and articles;
+``warc_backfill`` loads a range of WARC partitions as parallel steps (multiprocess executor),
+``warc_backfill_dask`` runs the same steps on a running dask.distributed cluster."""
+
+from __future__ import annotations
+
+import os
 
 import dagster as dg
 
+from assets.parallel import warc_pages
+from orchestration.dask_executor import dask_step_executor
+from winnow.settings import resolve
+
 ingest_job = dg.define_asset_job(
     "ingest",
-    selection=dg.AssetSelection.groups("winnow"),
-    description="Read the sources, relearn the per-site model, extract and cluster articles.",
+    selection=dg.AssetSelection.groups("winnow") - dg.AssetSelection.assets(warc_pages),
+    description="Read the day's sources, relearn the per-site model, extract and cluster.",
     executor_def=dg.in_process_executor,
 )
+
+#: warc_pages and everything downstream of it (model, articles, clusters, snapshot).
+WARC_SELECTION = dg.AssetSelection.assets(warc_pages).downstream()
+
+warc_backfill_job = dg.define_asset_job(
+    "warc_backfill",
+    selection=WARC_SELECTION,
+    description=(
+        "Load a range of WARC partitions, one parallel step per file, then relearn the model "
+        "from the merged partition counts and extract the changed pages in parallel slices."
+    ),
+    executor_def=dg.multiprocess_executor.configured(
+        {"max_concurrent": int(os.environ.get("WINNOW_MAX_CONCURRENT", 0)) or os.cpu_count()}
+    ),
+)
+
+
+def dask_backfill_job(address: str | None = None) -> dg.UnresolvedAssetJobDefinition:
+    """``warc_backfill`` on the dask.distributed scheduler at ``address`` (default: the
+    ``WINNOW_DASK_SCHEDULER`` setting, else ``tcp://127.0.0.1:8786``, what ``make dask``
+    starts); each step runs in a dask worker process (``orchestration.dask_executor``)."""
+    address = address or resolve().dask_scheduler or "tcp://127.0.0.1:8786"
+    return dg.define_asset_job(
+        "warc_backfill_dask",
+        selection=WARC_SELECTION,
+        description=f"warc_backfill on the dask.distributed cluster at {address}.",
+        executor_def=dask_step_executor.configured({"address": address}),
+    )

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets import ASSETS, CHECKS
+from assets.parallel import warc_pages
+from assets.partitions import FETCH_DAYS
 from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
+from winnow.partitions.keys import day_key
 
 
 def materialize_all(
@@ -21,9 +26,14 @@ def materialize_all(
     instance: dg.DagsterInstance | None = None,
     fetcher: FetcherResource | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run every asset and check once in this process (on ``instance``, else an ephemeral one)."""
+    """Run every asset and check of the ``ingest`` job once in this process, for today's
+    partition (on ``instance``, else an ephemeral one). WARC files are partitions of their
+    own: ``make backfill`` or the ``warc_sensor`` loads them."""
+    today = datetime.now(ZoneInfo(FETCH_DAYS.timezone)).date()
     return dg.materialize(
         [*ASSETS, *CHECKS],
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(warc_pages),
+        partition_key=day_key(today),
         resources={
             "warehouse": warehouse or WarehouseResource(),
             "sources": sources or SourcesResource(),

@@ -76,6 +76,7 @@ def test_ui_serves_assets_checks_schedule_and_sensor(webserver):
     keys = {n["assetKey"]["path"][0] for n in nodes}
     assert keys == {
         "pages",
+        "warc_pages",
         "page_blocks",
         "boilerplate",
         "articles",
@@ -90,4 +91,4 @@ def test_ui_serves_assets_checks_schedule_and_sensor(webserver):
         "schedules { name } sensors { name } } } } }",
     )["data"]["repositoriesOrError"]["nodes"][0]
     assert [s["name"] for s in repo["schedules"]] == ["nightly_ingest"]
-    assert [s["name"] for s in repo["sensors"]] == ["inbox_sensor"]
+    assert sorted(s["name"] for s in repo["sensors"]) == ["inbox_sensor", "warc_sensor"]

@@ -23,6 +23,9 @@ ENV = {
     "work_dir": "WINNOW_WORK_DIR",
     "max_page_bytes": "WINNOW_MAX_PAGE_BYTES",
     "page_seconds": "WINNOW_PAGE_SECONDS",
+    "stage_pages": "WINNOW_STAGE_PAGES",
+    "extract_slice_pages": "WINNOW_EXTRACT_SLICE_PAGES",
+    "dask_scheduler": "WINNOW_DASK_SCHEDULER",
 }
 
 
@@ -41,6 +44,13 @@ class Settings:
     max_page_bytes: int = 10_000_000
     #: Parsing plus extracting one page may take this long; past it: status 'timeout'.
     page_seconds: float = 5.0
+    # -- scale: partitions and parallel steps ---------------------------------------------------
+    #: Pages a WARC partition step stages per Parquet file (what it holds in memory at once).
+    stage_pages: int = 1000
+    #: Pages one parallel extraction step takes (more slices than workers balances the load).
+    extract_slice_pages: int = 1000
+    #: A running dask scheduler (``tcp://127.0.0.1:8786``) the ``warc_backfill_dask`` job uses.
+    dask_scheduler: str | None = None
 
 
 def _convert(name: str, value: object) -> object:

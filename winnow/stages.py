@@ -21,8 +21,9 @@ from winnow.extract.engine import Article, extract_articles
 from winnow.fetch.ingest import ingest_web
 from winnow.fetch.options import FetchOptions
 from winnow.model import SiteModel, site_models
-from winnow.model.site import SiteStats, site_stats
+from winnow.model.site import SiteStats
 from winnow.model.site import learn as learn_boilerplate
+from winnow.partitions import counts as partition_counts
 from winnow.pipeline import LoadedPage, load_page, parse_page
 from winnow.pipeline import segment as pipeline_segment
 from winnow.records import PageRef
@@ -65,8 +66,10 @@ def _pages_frame(
     run_id: str,
     loaded_at: datetime,
     refs: list[PageRef] | None = None,
+    partition_key: str | None = None,
 ) -> pl.DataFrame:
-    """Rows for ``pages``; ``refs`` (same order) add the WARC locator and crawl metadata."""
+    """Rows for ``pages``; ``refs`` (same order) add the WARC locator and crawl metadata;
+    ``partition_key`` names the partition (WARC file or day) loading them."""
     refs = refs if refs is not None else [PageRef(p.page_id, p.source, p.location) for p in pages]
     warc = [ref.warc for ref in refs]
     return pl.DataFrame(
@@ -91,6 +94,7 @@ def _pages_frame(
             "http_status": [ref.http_status for ref in refs],
             "content_type": [ref.content_type for ref in refs],
             "fetched_at": [ref.fetched_at for ref in refs],
+            "partition_key": [partition_key] * len(pages),
         },
         schema_overrides={
             "bytes": pl.Int64,
@@ -102,6 +106,7 @@ def _pages_frame(
             "http_status": pl.Int16,
             "content_type": pl.String,
             "fetched_at": pl.Datetime("us"),
+            "partition_key": pl.String,
         },
     ).unique(subset=["page_id", "content_hash"], keep="first", maintain_order=True)
 
@@ -112,11 +117,13 @@ def ingest(
     run_id: str,
     fetch: FetchOptions | None = None,
     progress: Callable[[int, dict[str, int]], None] | None = None,
+    partition_key: str | None = None,
 ) -> StageResult:
     """Read every source's pages and store new page versions (raw bytes kept, compressed).
 
     Web sources (urls, sitemap, feed) are crawled together with ``fetch`` options (see
-    ``winnow.fetch.ingest``); ``progress`` hears how the crawl goes.
+    ``winnow.fetch.ingest``); ``progress`` hears how the crawl goes. New versions belong to
+    ``partition_key`` (the day, for the daily partitions).
     """
     result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
     skipped: Counter = Counter()  # what sources passed over (WARC records that are not pages)
@@ -124,7 +131,8 @@ def ingest(
     with warehouse.transaction(con):
         web = [spec for spec in specs if spec.kind in WEB_KINDS]
         if web:
-            _ingest_web(con, web, run_id, fetch or FetchOptions(), loaded_at, result, progress)
+            options = fetch or FetchOptions()
+            _ingest_web(con, web, run_id, options, loaded_at, result, progress, partition_key)
         for spec in specs:
             if spec.kind in WEB_KINDS:
                 continue
@@ -135,7 +143,7 @@ def ingest(
                         result.failures.append(page.error)
                 result.counts["seen"] += len(pages)
                 result.counts["errors"] += sum(p.status != "ok" for p in pages)
-                frame = _pages_frame(pages, run_id, loaded_at, refs)
+                frame = _pages_frame(pages, run_id, loaded_at, refs, partition_key)
                 result.counts["new_versions"] += warehouse.write_pages(con, frame)
         warehouse.mark_stage(con, "pages", run_id)
     result.counts.update(skipped)
@@ -147,9 +155,10 @@ def ingest(
     return result
 
 
-def _ingest_web(con, specs, run_id, options, loaded_at, result, progress) -> None:
+def _ingest_web(con, specs, run_id, options, loaded_at, result, progress, partition_key) -> None:
     def write(pages: list[LoadedPage]) -> int:
-        return warehouse.write_pages(con, _pages_frame(pages, run_id, loaded_at))
+        frame = _pages_frame(pages, run_id, loaded_at, partition_key=partition_key)
+        return warehouse.write_pages(con, frame)
 
     web = ingest_web(con, specs, run_id, options, write, progress)
     fetched = sum(web.counts[k] for k in ("new", "changed", "unchanged", "not_modified", "failed"))
@@ -160,6 +169,34 @@ def _ingest_web(con, specs, run_id, options, loaded_at, result, progress) -> Non
     result.failures.extend(web.failures)
 
 
+def segment_batch(
+    pages: list[LoadedPage], run_id: str, result: StageResult
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+    """Blocks, elements and metadata rows of a batch of readable page versions, and how many
+    pages parsed; a page that fails to parse is recorded in ``result`` and the batch goes on.
+    ``segment`` and the WARC partition steps (which segment pages as they read them) use it."""
+    parsed, hashes = [], {}
+    for page in pages:
+        try:
+            parsed.append(parse_page(page))
+        except Exception as exc:  # one page's failure is recorded, the batch goes on
+            result.failures.append(f"{page.page_id} ({page.location}): {exc!r}")
+            result.counts["parse_failed"] = result.counts.get("parse_failed", 0) + 1
+            continue
+        hashes[page.page_id] = page.content_hash
+    frames = pipeline_segment(parsed)
+    stamp = [
+        pl.col("page_id").replace_strict(hashes, return_dtype=pl.String).alias("content_hash"),
+        pl.lit(run_id).alias("run_id"),
+    ]
+    blocks = frames.blocks.with_columns(
+        *stamp,
+        (pl.col("link_chars") / pl.col("n_chars").clip(1)).cast(pl.Float32).alias("link_density"),
+    )
+    elements = frames.elements.with_columns(*stamp)
+    return blocks, elements, frames.metas.with_columns(*stamp), len(parsed)
+
+
 def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
     """Parse the latest version of every page not yet segmented, once: blocks, elements and
     declared metadata are stored, extraction never parses the page again."""
@@ -167,34 +204,13 @@ def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
     result = StageResult(counts={"pages_segmented": 0, "blocks_written": 0, "parse_failed": 0})
     with warehouse.transaction(con):
         for batch in _batches(keys, BATCH):
-            frame = warehouse.read_pages(con, batch)
-            parsed, hashes = [], {}
-            for rec in frame.iter_rows(named=True):
-                page = _loaded(rec)
-                try:
-                    parsed.append(parse_page(page))
-                except Exception as exc:  # one page's failure is recorded, the batch goes on
-                    result.failures.append(f"{rec['page_id']} ({rec['location']}): {exc!r}")
-                    result.counts["parse_failed"] += 1
-                    continue
-                hashes[rec["page_id"]] = rec["content_hash"]
-            frames = pipeline_segment(parsed)
-            stamp = [
-                pl.col("page_id")
-                .replace_strict(hashes, return_dtype=pl.String)
-                .alias("content_hash"),
-                pl.lit(run_id).alias("run_id"),
-            ]
-            blocks = frames.blocks.with_columns(
-                *stamp,
-                (pl.col("link_chars") / pl.col("n_chars").clip(1))
-                .cast(pl.Float32)
-                .alias("link_density"),
+            rows = warehouse.read_pages(con, batch).iter_rows(named=True)
+            blocks, elements, metas, parsed = segment_batch(
+                [_loaded(r) for r in rows], run_id, result
             )
-            result.counts["blocks_written"] += warehouse.write_segments(
-                con, blocks, frames.elements.with_columns(*stamp), frames.metas.with_columns(*stamp)
-            )
-            result.counts["pages_segmented"] += len(parsed)
+            written = warehouse.write_segments(con, blocks, elements, metas)
+            result.counts["blocks_written"] += written
+            result.counts["pages_segmented"] += parsed
         result.counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
         warehouse.mark_stage(con, "page_blocks", run_id)
     result.counts["blocks_total"] = warehouse.scalar(con, "SELECT count(*) FROM page_blocks")
@@ -243,20 +259,29 @@ def models_frame(models: dict[str, SiteModel], run_id: str, learned_at: datetime
 def learn(
     con: duckdb.DuckDBPyConnection, run_id: str, window_days: int | None = None
 ) -> StageResult:
-    """Relearn the per-site model from the blocks of the latest page versions."""
-    blocks = warehouse.model_blocks(con, window_days)
-    table = learn_boilerplate(blocks)
-    models = site_models(table)
+    """Relearn the per-site model from the blocks of the latest page versions.
+
+    The counts of partitions whose blocks changed are recomputed and all partitions' counts
+    merged (``winnow.partitions.counts``); a model window (only recently loaded pages) reads
+    the blocks themselves instead.
+    """
     learned_at = _now()
-    table = table.with_columns(
-        pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
-    )
     with warehouse.transaction(con):
+        recounted = partition_counts.recount(con, run_id)  # extraction's counts, window or not
+        if window_days is None:
+            table = partition_counts.merged_model(con)
+        else:
+            table = learn_boilerplate(warehouse.model_blocks(con, window_days))
+        models = site_models(table)
+        table = table.with_columns(
+            pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
+        )
         warehouse.write_model(con, table, models_frame(models, run_id, learned_at))
         warehouse.mark_stage(con, "boilerplate", run_id)
     chrome = table.filter(pl.col("decision") == "boilerplate")
     result = StageResult(
         counts={
+            **recounted,
             "sites": len(models),
             "rows": table.height,
             "chrome_texts": chrome.filter(pl.col("kind") == "text").height,
@@ -317,20 +342,34 @@ def _article_rows(
     )
 
 
+def extract_batches(
+    con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]], run_id: str, failures: list[str]
+) -> Iterator[pl.DataFrame]:
+    """Article rows for the page versions ``keys``, a batch at a time; only reads ``con`` (the
+    parallel extraction steps call it on a read-only connection). The cross-page counts come
+    from the merged partition counts, not from a read of every block."""
+    models = site_models(warehouse.read_boilerplate(con))
+    stats = partition_counts.merged_stats(con)
+    for batch in _batches(keys, BATCH):
+        try:
+            yield _article_rows(con, batch, stats, models, run_id)
+        except Exception as exc:  # a failing batch is retried page by page
+            yield _one_by_one(con, batch, stats, models, run_id, failures, exc)
+
+
 def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
     """(Re-)extract the articles of pages that are new or whose site model changed."""
-    models = site_models(warehouse.read_boilerplate(con))
-    stats = site_stats(warehouse.site_counts(con))
     keys = warehouse.pages_needing_articles(con, EXTRACTOR_VERSION)
     result = StageResult(counts={"extracted": 0})
     with warehouse.transaction(con):
-        for batch in _batches(keys, BATCH):
-            try:
-                articles = _article_rows(con, batch, stats, models, run_id)
-            except Exception as exc:  # a failing batch is retried page by page
-                articles = _one_by_one(con, batch, stats, models, run_id, result.failures, exc)
+        for articles in extract_batches(con, keys, run_id, result.failures):
             result.counts["extracted"] += warehouse.write_articles(con, articles)
         warehouse.mark_stage(con, "articles", run_id)
+    return summarize_articles(con, result)
+
+
+def summarize_articles(con: duckdb.DuckDBPyConnection, result: StageResult) -> StageResult:
+    """Totals and a preview of the ``articles`` table, added to ``result``."""
     totals = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE has_article), count(DISTINCT site) FROM articles"
     ).fetchall()[0]

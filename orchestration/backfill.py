@@ -1,0 +1,112 @@
+"""``make backfill``: every WARC file of the ``warc`` sources as a partition, loaded in one run.
+
+    uv run python -m orchestration.backfill                    # multiprocess executor
+    uv run python -m orchestration.backfill --dask tcp://127.0.0.1:8786   # a running dask cluster
+    uv run python -m orchestration.backfill --in-process       # one process (the reference)
+
+The run covers the whole range of ``warc_files`` partitions: one parallel step per file, then
+the model is relearnt from the merged partition counts and changed pages are extracted in
+parallel slices. The run is recorded in ``DAGSTER_HOME`` when it is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import dagster as dg
+
+from assets.partitions import WARC_FILES
+from orchestration.warc_sensor import RANGE_END, RANGE_START
+from winnow.partitions.keys import warc_partitions
+from winnow.settings import resolve
+from winnow.sources import load_sources
+
+
+def warc_backfill() -> dg.JobDefinition:
+    from orchestration.definitions import build_defs
+
+    return build_defs().resolve_job_def("warc_backfill")
+
+
+def warc_backfill_dask() -> dg.JobDefinition:
+    from orchestration.definitions import build_defs
+
+    return build_defs().resolve_job_def("warc_backfill_dask")
+
+
+def register_partitions(instance: dg.DagsterInstance) -> list[str]:
+    """Add a partition for every WARC file the sources name; all known keys, in order."""
+    keys = list(warc_partitions(load_sources(resolve().sources)))
+    known = set(instance.get_dynamic_partitions(WARC_FILES.name))
+    instance.add_dynamic_partitions(WARC_FILES.name, [k for k in keys if k not in known])
+    return instance.get_dynamic_partitions(WARC_FILES.name)
+
+
+def range_tags(keys: list[str]) -> dict[str, str]:
+    return {RANGE_START: keys[0], RANGE_END: keys[-1]}
+
+
+def backfill(
+    instance: dg.DagsterInstance, how: str = "multiprocess", only_new: bool = False
+) -> dg.ExecutionResult:
+    """Run ``warc_backfill`` over the WARC partitions: ``multiprocess``, ``dask`` (the
+    scheduler of the ``dask_scheduler`` setting) or ``in_process``; with ``only_new``, over the
+    partitions added since the last backfill (they come last, so they form one range)."""
+    keys = register_partitions(instance)
+    if only_new:
+        done = instance.get_materialized_partitions(dg.AssetKey("warc_pages"))
+        keys = keys[next((i for i, k in enumerate(keys) if k not in done), len(keys)) :]
+    if not keys:
+        raise SystemExit("no WARC files to backfill")
+    tags = range_tags(keys)
+    if how == "in_process":
+        return warc_backfill().execute_in_process(instance=instance, tags=tags)
+    target = warc_backfill_dask if how == "dask" else warc_backfill
+    return dg.execute_job(dg.reconstructable(target), instance=instance, tags=tags)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dask", metavar="ADDRESS", help="run on this dask scheduler")
+    parser.add_argument("--in-process", action="store_true", help="run in this process")
+    parser.add_argument("--new", action="store_true", help="only files not loaded before")
+    parser.add_argument("--json", action="store_true", help="print step timings as JSON")
+    args = parser.parse_args(argv)
+    if args.dask:
+        os.environ["WINNOW_DASK_SCHEDULER"] = args.dask
+    how = "dask" if args.dask else "in_process" if args.in_process else "multiprocess"
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    instance = instance or dg.DagsterInstance.local_temp()
+    start = time.monotonic()
+    with instance:
+        result = backfill(instance, how, args.new)
+        seconds = time.monotonic() - start
+        print(f"warc_backfill ({how}): {'ok' if result.success else 'FAILED'} in {seconds:.1f} s")
+        if args.json:
+            steps = step_seconds(instance, result.run_id)
+            print(json.dumps({"seconds": seconds, "steps": steps}))
+    return 0 if result.success else 1
+
+
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds per op (mapped steps of one op added up), from the run's event log."""
+    started: dict[str, float] = {}
+    totals: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
+            op = event.step_key.split("[")[0]
+            totals[op] = totals.get(op, 0.0) + entry.timestamp - started[event.step_key]
+    return {op: round(value, 3) for op, value in sorted(totals.items())}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

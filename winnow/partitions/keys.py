@@ -1,0 +1,53 @@
+"""Partition keys: ``<source>/<path of the file below the source's folder>`` for a WARC file,
+the ISO day (``2024-05-17``) for fetched sources. Keys are stable across runs and machines, so
+a file's partition is the same wherever the sensor finds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from winnow.sources import SourceSpec
+from winnow.sources.warc import is_glob, warc_files
+
+
+@dataclass(frozen=True, slots=True)
+class WarcPartition:
+    """One WARC/WET file of a ``warc`` source, as a partition."""
+
+    key: str
+    spec: SourceSpec
+    file: Path
+
+
+def _root(spec: SourceSpec) -> Path:
+    """The folder a warc source's files are named relative to."""
+    path = spec.path
+    if path is None:
+        raise ValueError(f"source {spec.name!r} has no path")
+    while is_glob(path):
+        path = path.parent
+    return path.parent if path.is_file() else path
+
+
+def warc_partitions(specs: list[SourceSpec]) -> dict[str, WarcPartition]:
+    """Every WARC file the ``warc`` sources name, by partition key, in a stable order."""
+    found: dict[str, WarcPartition] = {}
+    for spec in specs:
+        if spec.kind != "warc" or spec.path is None:
+            continue
+        root = _root(spec)
+        for file in warc_files(spec.path, spec.include):
+            key = f"{spec.name}/{file.relative_to(root).as_posix()}"
+            found[key] = WarcPartition(key, spec, file)
+    return found
+
+
+def day_key(day: date) -> str:
+    return day.isoformat()
+
+
+def fetched_specs(specs: list[SourceSpec]) -> list[SourceSpec]:
+    """The sources read by the daily partitions: all but ``warc`` (one partition per file)."""
+    return [spec for spec in specs if spec.kind != "warc"]
