@@ -37,6 +37,8 @@ sys.path.insert(0, str(REPO))
 from winnow.extract.booster import Booster  # noqa: E402
 from winnow.extract.classifier import (  # noqa: E402
     MODEL_DIR,
+    SURE_NO,
+    SURE_YES,
     BlockClassifier,
     candidates,
     matrix,
@@ -193,13 +195,14 @@ def token_counts(c: Corpus, folds: set[int]) -> dict[str, list]:
     page_fold = np.zeros(len(b.page_first), dtype=np.int64)
     page_fold[b.page] = c.fold
     sites = c.elements["page_id"].to_list()
+    words = [b.e_words.values[code] for code in b.e_words.codes]
     site_of_page = dict(zip(c.blocks["page_id"], c.blocks["site"], strict=False))
     for page in range(len(b.page_first)):
         if page_fold[page] not in folds:
             continue
         lo, hi = np.searchsorted(b.e_page, [page, page + 1])
         count_tokens(
-            b.e_words[lo:hi], e_pos[lo:hi], e_all[lo:hi], site_of_page.get(sites[lo], ""), stats
+            words[lo:hi], e_pos[lo:hi], e_all[lo:hi], site_of_page.get(sites[lo], ""), stats
         )
     return stats
 
@@ -254,8 +257,14 @@ def fit(corpora: list[Corpus], threshold: float = 0.5) -> BlockClassifier:
     second = {c.name: {**feats[c.name], **context_features(c.batch, oof[c.name])} for c in corpora}
     context = set(second[corpora[0].name]) - set(feats[corpora[0].name])
     names2 = sorted(context) + list(STAGE2_EXTRA)
-    x2 = np.vstack([matrix(second[c.name], names2)[labelled(c)] for c in corpora])
-    stage2 = _train(x2, y, w, stage=1)
+    # stage 2 re-scores only what stage 1 doubts (classifier.SURE_NO/SURE_YES): train it there
+    doubted = {
+        c.name: labelled(c) & (oof[c.name] > SURE_NO) & (oof[c.name] < SURE_YES) for c in corpora
+    }
+    x2 = np.vstack([matrix(second[c.name], names2)[doubted[c.name]] for c in corpora])
+    y2 = np.concatenate([(c.label[doubted[c.name]] >= LABEL_SHARE).astype(int) for c in corpora])
+    w2 = np.concatenate([c.weight[doubted[c.name]] for c in corpora])
+    stage2 = _train(x2, y2, w2, stage=1)
     texts = [stage1.model_to_string(), stage2.model_to_string()]
     boosters = [Booster(t) for t in texts]
     return BlockClassifier(*boosters, names1, names2, tokens, threshold, "", texts)

@@ -16,13 +16,10 @@ import time
 import uuid
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from winnow import warehouse
 from winnow.settings import Settings, SettingsError, origin, resolve
-from winnow.sources import WEB_KINDS, SourceError, iter_page_refs, load_sources
 
 console = Console(stderr=True)
 
@@ -60,9 +57,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from winnow import stages
+    from winnow import stages, warehouse
     from winnow.fetch.options import load_fetch_options
     from winnow.fetch.progress import rich_progress
+    from winnow.sources import WEB_KINDS, load_sources
 
     settings = _settings(args)
     specs = load_sources(settings.sources)
@@ -103,6 +101,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from winnow.sources import iter_page_refs, load_sources
+
     specs = load_sources(_settings(args).sources)
     problems = 0
     for spec in specs:
@@ -117,6 +117,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from winnow import warehouse
+
     con = warehouse.open_published(_settings(args).warehouse)
     try:
         _print_frame(warehouse.query_frame(con, args.sql))
@@ -141,6 +143,8 @@ ORDER BY b.block_index
 
 
 def cmd_why(args: argparse.Namespace) -> int:
+    from winnow import warehouse
+
     con = warehouse.open_published(_settings(args).warehouse)
     try:
         frame = warehouse.query_frame(con, WHY_SQL, [args.page_id])
@@ -211,22 +215,37 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SourceError, SettingsError, warehouse.SchemaError, warehouse.PublishError) as exc:
+    except Exception as exc:  # noqa: BLE001 - known failures become one line, others re-raise
+        return _report(args, exc)
+
+
+def _report(args: argparse.Namespace, exc: Exception) -> int:
+    """One line for a failure an operator can act on (imports here: ``winnow extract`` starts
+    without duckdb and the source kinds)."""
+    import duckdb
+
+    from winnow import warehouse
+    from winnow.sources import SourceError
+
+    if isinstance(
+        exc, SourceError | SettingsError | warehouse.SchemaError | warehouse.PublishError
+    ):
         console.print(f"[red]{_one_line(exc)}[/red]", soft_wrap=True)
         return 2
-    except warehouse.WarehouseMissing as exc:
+    if isinstance(exc, warehouse.WarehouseMissing):
         console.print(f"[red]{_one_line(exc)}[/red]", soft_wrap=True)
         return 3
-    except duckdb.IOException as exc:  # a process outside Winnow holds the file for writing
+    if isinstance(exc, duckdb.IOException):  # a process outside Winnow holds the file
         console.print(
             f"[red]{_settings(args).warehouse}: another program holds the warehouse open for "
             f"writing (Winnow's runs never do; close that connection): {_one_line(exc)}[/red]",
             soft_wrap=True,
         )
         return 3
-    except duckdb.Error as exc:  # bad SQL, unknown table or column
+    if isinstance(exc, duckdb.Error):  # bad SQL, unknown table or column
         console.print(f"[red]{type(exc).__name__}: {_one_line(exc)}[/red]", soft_wrap=True)
         return 2
+    raise exc
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ from pathlib import Path
 import polars as pl
 
 from winnow.extract.engine import Article, extract_articles, meta_frame
-from winnow.extract.metadata import PageMeta, read_metadata
-from winnow.fetch import FetchError, fetch_url, read_local, read_warc_payload
+from winnow.extract.metadata import PageMeta, names_date, read_metadata, resolve_date
+from winnow.fetch.errors import FetchError
+from winnow.fetch.local import read_local
 from winnow.model.site import site_stats
 from winnow.parse.blocks import PageDom, text_dom
 from winnow.parse.decode import decode, decode_with, detect_encoding
@@ -27,7 +28,7 @@ from winnow.parse.frames import blocks_frame, elements_frame
 from winnow.parse.html import body_dom, parse_html
 from winnow.parse.sites import declared_url, site_of
 from winnow.records import PageRef
-from winnow.sources import iter_manifest
+from winnow.sources.manifest import iter_manifest
 
 CHUNK_PAGES = 400  # pages decided together by ``extract_dataset`` (whole sites per chunk)
 
@@ -61,8 +62,12 @@ def load_page(ref: PageRef) -> LoadedPage:
         if ref.payload is not None:  # a streaming source (WARC) already read it
             raw = ref.payload
         elif ref.warc is not None:
+            from winnow.fetch.warc import read_warc_payload  # fastwarc only where needed
+
             raw = read_warc_payload(ref.warc)
         elif ref.location.startswith(("http://", "https://")):
+            from winnow.fetch.http import fetch_url  # httpx only where needed
+
             raw = fetch_url(ref.location)
         else:
             raw = read_local(Path(ref.location))
@@ -98,8 +103,13 @@ def parse_page(page: LoadedPage) -> ParsedPage:
     if page.fmt == "txt":
         return ParsedPage(page.page_id, page.site, page.url, "txt", text_dom(text))
     tree = parse_html(text)
-    meta = read_metadata(tree, page.url, text)
-    return ParsedPage(page.page_id, page.site, page.url, "html", body_dom(tree), meta)
+    meta = read_metadata(tree, page.url)
+    dom = body_dom(tree)
+    if not meta.date:
+        headline = next((i for i, o in enumerate(dom.owner) if dom.tag[o] == "h1"), 0)
+        marked = [names_date(dom.words[o]) for o in dom.owner]
+        resolve_date(meta, dom.text, headline, marked, text)
+    return ParsedPage(page.page_id, page.site, page.url, "html", dom, meta)
 
 
 @dataclass(slots=True)

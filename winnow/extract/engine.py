@@ -15,17 +15,14 @@ import polars as pl
 
 from winnow.extract.assemble import Body, assemble
 from winnow.extract.classifier import BlockClassifier, default_classifier
-from winnow.extract.features import Batch, batch, per_distinct
+from winnow.extract.features import Batch, batch
+from winnow.extract.language import identify
 from winnow.extract.metadata import (
-    DATE_TOKENS,
     PageMeta,
     choose_title,
-    marked_date,
-    visible_date,
 )
 from winnow.extract.rules import TAG_CODES
 from winnow.extract.text_pages import decide_text_pages, read_head
-from winnow.extract.vocabulary import class_tokens
 from winnow.model.site import SiteStats
 from winnow.parse.fingerprint import word_count
 
@@ -43,7 +40,7 @@ META_COLUMNS = {
     "date": pl.String,
     "language": pl.String,
     "site_name": pl.String,
-    "source_date": pl.String,
+    "date_source": pl.String,
 }
 
 
@@ -76,7 +73,7 @@ def meta_frame(rows: list[tuple[str, str, str | None, PageMeta]]) -> pl.DataFram
                 m.date,
                 m.language,
                 m.site_name,
-                m.source_date,
+                m.date_source,
             )
             for pid, fmt, url, m in rows
         ],
@@ -91,9 +88,7 @@ def detect_language(body: str, declared: str | None) -> str | None:
         return declared
     if word_count(body) < LANGID_MIN_WORDS:
         return None
-    import py3langid  # loads its model on import: only processes that need it pay for it
-
-    return py3langid.classify(body[:LANGID_CHARS])[0]
+    return identify(body[:LANGID_CHARS])
 
 
 def _keep(
@@ -121,17 +116,16 @@ class _PageBlocks:
     texts: list[str]
     keep: np.ndarray
     is_h1: np.ndarray
-    names_date: np.ndarray  # the block's element is named like a date (``post-date``)
 
 
 def _title_and_date(
     page: _PageBlocks, meta: PageMeta, is_text: bool
 ) -> tuple[str | None, str | None]:
-    """Headline and date of a page from its declared metadata and its blocks.
+    """Headline and date of a page from its metadata and its blocks.
 
-    HTML: the ``<h1>`` agreeing with the declared title; when nothing declares a date, a
-    dateline after the headline, then a date-named element, then the page source's date. Text
-    pages: the lines just above the article (byline too, set on ``meta``).
+    HTML: the ``<h1>`` agreeing with the declared title; the date was resolved when the page
+    was parsed (``metadata.resolve_date``). Text pages: the lines just above the article (byline
+    too, set on ``meta``).
     """
     if is_text:
         kept = np.flatnonzero(page.keep)
@@ -140,14 +134,7 @@ def _title_and_date(
         return head.title, head.date
     h1 = np.flatnonzero(page.is_h1).tolist()
     title = choose_title(meta, [page.texts[j] for j in h1])
-    date = meta.date or visible_date(page.texts, h1[0] if h1 else 0)
-    if not date:
-        date = marked_date(page.texts, page.names_date.tolist()) or meta.source_date
-    return title, date
-
-
-def _names_date(words: str) -> bool:
-    return bool(words) and not DATE_TOKENS.isdisjoint(class_tokens(words))
+    return title, meta.date
 
 
 def extract_articles(
@@ -167,12 +154,11 @@ def extract_articles(
     kept = np.bincount(b.page, weights=keep, minlength=len(page_ids)).astype(int)
     total = np.bincount(b.page, minlength=len(page_ids))
     is_h1 = b.e_tag[b.owner] == H1
-    names_date = per_distinct(b.e_words, _names_date, bool)[b.owner]
     articles: dict[str, Article] = {}
     for i, row in enumerate(info.iter_rows(named=True)):
         lo, hi = int(b.page_first[i]), int(b.page_end[i])
         meta = PageMeta(**{k: row[k] for k in _META_FIELDS}, declared_title=row["title"])
-        page = _PageBlocks(b.text[lo:hi], keep[lo:hi], is_h1[lo:hi], names_date[lo:hi])
+        page = _PageBlocks(b.text[lo:hi], keep[lo:hi], is_h1[lo:hi])
         title, date = _title_and_date(page, meta, formats[i] == "txt")
         articles[row["page_id"]] = _article(bodies[i], title, date, meta, kept[i], total[i])
     for pid in metas["page_id"]:
@@ -180,16 +166,18 @@ def extract_articles(
     return articles
 
 
-_META_FIELDS = ("byline", "date", "language", "site_name", "source_date")
+_META_FIELDS = ("byline", "date", "language", "site_name", "date_source")
 
 
 def _article(
     body: Body, title: str | None, date: str | None, meta: PageMeta, kept: int, total: int
 ) -> Article:
-    """The page's record; fewer than ``MIN_ARTICLE_WORDS`` kept words is no article (a section
-    front, an error page): its body is empty, in the warehouse and in ``winnow extract`` alike."""
+    """The page's record. Fewer than ``MIN_ARTICLE_WORDS`` words in its distinct kept lines is
+    no article (a section front, an error page; a line printed thirty times counts once): its
+    body is empty, in the warehouse and in ``winnow extract`` alike."""
     n_words = word_count(body.text)
-    has_article = n_words >= MIN_ARTICLE_WORDS
+    distinct = word_count(" ".join(dict.fromkeys(body.text.split("\n"))))
+    has_article = distinct >= MIN_ARTICLE_WORDS
     if not has_article:
         body, n_words = Body(), 0
     return Article(

@@ -80,18 +80,38 @@ class Batch:
     e_end: np.ndarray
     e_images: np.ndarray
     e_hidden: np.ndarray
-    e_words: list[str]  # class/id/role/itemprop words of each element
+    e_words: Distinct  # class/id/role/itemprop words of each element
     page_first: np.ndarray  # block range of each page
     page_end: np.ndarray
 
 
-def per_distinct(values: list[str], fn, dtype: type = np.int64) -> np.ndarray:
-    """``fn`` of every value, computed once per distinct value (templates repeat a few class
-    strings and tags thousands of times)."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
-    table = np.array([fn(v) for v in index], dtype=dtype)
-    return table[codes] if len(values) else np.zeros((0, *table.shape[1:]), dtype=dtype)
+@dataclass(slots=True)
+class Distinct:
+    """A column of strings as codes into its distinct values: functions of the values run once
+    per distinct value (templates repeat a few class strings and tags thousands of times)."""
+
+    codes: np.ndarray
+    values: list[str]
+
+    @classmethod
+    def of(cls, column: list[str]) -> Distinct:
+        index: dict[str, int] = {}
+        codes = np.fromiter(
+            (index.setdefault(v, len(index)) for v in column), np.int64, len(column)
+        )
+        return cls(codes, list(index))
+
+    def map(self, fn, dtype: type = np.int64) -> np.ndarray:  # noqa: ANN001 - any str -> value
+        """``fn`` of every row's value, as an array."""
+        table = np.array([fn(v) for v in self.values], dtype=dtype)
+        if not len(self.codes):
+            return np.zeros((0, *table.shape[1:]), dtype=dtype)
+        return table[self.codes]
+
+
+def per_distinct(values: list[str], fn, dtype: type = np.int64) -> np.ndarray:  # noqa: ANN001
+    """``fn`` of every value, computed once per distinct value."""
+    return Distinct.of(values).map(fn, dtype)
 
 
 def batch(blocks: pl.DataFrame, elements: pl.DataFrame) -> Batch:
@@ -113,8 +133,8 @@ def batch(blocks: pl.DataFrame, elements: pl.DataFrame) -> Batch:
     root = parent < 0
     parent = np.where(root, 0, parent) + e_off[e_page]
     parent[root] = np.flatnonzero(root)
-    tags = elements["tag"].to_list()
-    words = elements["words"].to_list()
+    tags = Distinct.of(elements["tag"].to_list())
+    words = Distinct.of(elements["words"].to_list())
     return Batch(
         page=b_page,
         owner=blocks["element_index"].to_numpy().astype(np.int64) + e_off[b_page],
@@ -126,9 +146,9 @@ def batch(blocks: pl.DataFrame, elements: pl.DataFrame) -> Batch:
         e_page=e_page,
         e_parent=parent,
         e_depth=elements["depth"].to_numpy().astype(np.int64),
-        e_tag=per_distinct(tags, lambda t: TAG_CODES.get(t, 0)),
-        e_own=per_distinct(words, words_mask),
-        e_tagbits=per_distinct(tags, lambda t: _ANCESTOR_BITS.get(t, 0)),
+        e_tag=tags.map(lambda t: TAG_CODES.get(t, 0)),
+        e_own=words.map(words_mask),
+        e_tagbits=tags.map(lambda t: _ANCESTOR_BITS.get(t, 0)),
         e_first=elements["first_block"].to_numpy().astype(np.int64) + b_off[e_page],
         e_end=elements["end_block"].to_numpy().astype(np.int64) + b_off[e_page],
         e_images=elements["images"].to_numpy().astype(np.int64),
@@ -259,7 +279,7 @@ def _bits(values: np.ndarray, count: int, prefix: str, names: list[str]) -> dict
 
 def token_features(b: Batch, weights: TokenWeights) -> dict[str, np.ndarray]:
     """Learnt class-token evidence of the block's element, its parent and all its ancestors."""
-    scores = per_distinct(b.e_words, weights.score, np.float32)
+    scores = b.e_words.map(weights.score, np.float32)
     parent = b.e_parent[b.owner]
     low = _inherit(scores[:, 0], b.e_parent, b.e_depth, np.minimum)
     high = _inherit(scores[:, 1], b.e_parent, b.e_depth, np.maximum)

@@ -17,6 +17,7 @@ from datetime import date
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from winnow.extract.vocabulary import class_tokens
 from winnow.parse.fingerprint import words
 
 ARTICLE_TYPES = frozenset(
@@ -103,7 +104,7 @@ class PageMeta:
     date: str | None = None
     language: str | None = None
     site_name: str | None = None
-    source_date: str | None = None  # from the page source, when nothing declares a date
+    date_source: str | None = None  # where the date was read: see ``DATE_SOURCES``
 
 
 def _clean(text: object) -> str | None:
@@ -307,14 +308,30 @@ def _language(tree: LexborHTMLParser, tags: dict[str, str], article: dict | None
     return None
 
 
-def read_metadata(
-    tree: LexborHTMLParser, url: str | None = None, source: str | None = None
-) -> PageMeta:
+def _declared_date(
+    article: dict | None, markup: _Markup, url: str | None
+) -> tuple[str | None, str | None]:
+    """(date, source) from structured data: JSON-LD, ``<meta>``, ``itemprop``/``<time>``, URL."""
+    if article:
+        for key in ("datePublished", "dateCreated", "uploadDate", "dateModified"):
+            found = parse_date(_clean(article.get(key)))
+            if found:
+                return found, "json-ld"
+    found = parse_date(_first(markup.tags, DATE_KEYS))
+    if found:
+        return found, "meta"
+    found = parse_date(markup.itemprop_date) or parse_date(markup.time_date)
+    if found:
+        return found, "markup"
+    in_url = _URL_DATE.search(url or "")
+    found = _iso(*(int(g) for g in in_url.groups())) if in_url else None
+    return (found, "url") if found else (None, None)
+
+
+def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
     """What the page declares in its head and markup; call before the skipped tags are stripped.
 
-    ``source`` (the decoded HTML) is searched for a keyed or date-named date only when nothing
-    structured gives one; the result is a last resort, after datelines in the blocks.
-    """
+    The date may still be None: ``resolve_date`` then looks at the page's blocks and source."""
     markup = _collect(tree)
     article = _article_object(_json_objects(markup.scripts))
     tags = markup.tags
@@ -326,15 +343,7 @@ def read_metadata(
     authors = [a for a in dict.fromkeys(authors) if a]
     byline = "; ".join(authors) if authors else None
     byline = byline or clean_byline(_first(tags, AUTHOR_KEYS)) or _dom_byline(markup)
-    published = None
-    if article:
-        for key in ("datePublished", "dateCreated", "uploadDate", "dateModified"):
-            published = published or parse_date(_clean(article.get(key)))
-    published = published or parse_date(_first(tags, DATE_KEYS))
-    published = published or parse_date(markup.itemprop_date) or parse_date(markup.time_date)
-    if not published and url:
-        found = _URL_DATE.search(url)
-        published = _iso(*(int(g) for g in found.groups())) if found else None
+    published, date_source = _declared_date(article, markup, url)
     return PageMeta(
         title=declared,
         declared_title=declared,
@@ -342,8 +351,28 @@ def read_metadata(
         date=published,
         language=_language(tree, tags, article),
         site_name=site_name,
-        source_date=raw_html_date(source) if source and not published else None,
+        date_source=date_source,
     )
+
+
+def resolve_date(
+    meta: PageMeta, texts: list[str], headline: int, marked: list[bool], source: str
+) -> PageMeta:
+    """Fill a date nothing declares from the page itself, in order of trust: a dateline just
+    after the headline (block ``headline``), a block whose element is named like a date
+    (``marked``), a keyed or date-named value in the page source. Never a copyright line."""
+    if meta.date:
+        return meta
+    for found, where in (
+        (lambda: visible_date(texts, headline), "dateline"),
+        (lambda: marked_date(texts, marked), "element"),
+        (lambda: raw_html_date(source), "source"),
+    ):
+        value = found()
+        if value:
+            meta.date, meta.date_source = value, where
+            return meta
+    return meta
 
 
 def choose_title(meta: PageMeta, headings: list[str]) -> str | None:
@@ -365,40 +394,43 @@ VISIBLE_DATE_MAX_WORDS = 14
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright|all rights reserved", re.IGNORECASE)
 
 
-DATE_KEYS_RAW = (
-    "datepublished",
-    "published_at",
-    "publishedat",
-    "published_time",
-    "date_published",
-    "publication_date",
-    "publish_date",
-    "pubdate",
-    "datecreated",
-    "createdat",
-    "created_at",
-    "dateupdate",
+#: Keys of a publication date in embedded JSON or attributes; found through a few anchors
+#: (one ``str.find`` pass each) rather than one pass per key.
+_DATE_KEY = re.compile(
+    r"(?:date_?published|published_?(?:at|time|date)?|publication_?date|publish_?date|"
+    r"pubdate|date_?created|created_?at|date_?update)"
 )
-DATE_NAMES_RAW = ("date", "publish", "posted", "datum", "updated", "time")
+DATE_KEY_ANCHORS = ("publi", "pubdate", "created", "dateupdate")
+DATE_NAMES_RAW = ("date", "publish", "posted", "datum", "updated")
 _AFTER_KEY = re.compile(
     r"[\"']?\s{0,3}(?:[:=]|content=)\s{0,3}[\"']?(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})"
 )
-_ATTRIBUTE_START = re.compile(r"(?:class|itemprop|title)=[\"'][^\"'<>]*$")
 _ELEMENT_TEXT = re.compile(r"[^>]{0,200}>\s{0,20}([^<]{6,60})<")
 RAW_DATE_CHARS = 400_000  # how much of the page source the raw search reads
-RAW_DATE_HITS = 40  # occurrences of each name looked at
+RAW_DATE_HITS = 40  # occurrences of each anchor or name looked at
 
 
 def _keyed_date(source: str, lower: str) -> str | None:
-    for key in DATE_KEYS_RAW:
-        start = lower.find(key)
-        while start >= 0:
-            found = _AFTER_KEY.match(source, start + len(key))
+    for anchor in DATE_KEY_ANCHORS:
+        start, hits = lower.find(anchor), 0
+        while start >= 0 and hits < RAW_DATE_HITS:
+            hits += 1
+            key = _DATE_KEY.search(lower, max(0, start - 5), start + 20)
+            found = _AFTER_KEY.match(source, key.end()) if key else None
             value = parse_date(found.group(1)) if found else None
             if value:
                 return value
-            start = lower.find(key, start + 1)
+            start = lower.find(anchor, start + 1)
     return None
+
+
+def _in_date_attribute(lower: str, at: int) -> bool:
+    """Whether position ``at`` lies inside a ``class=``/``itemprop=``/``title=`` value."""
+    quote = max(lower.rfind('"', max(0, at - 80), at), lower.rfind("'", max(0, at - 80), at))
+    if quote <= 0 or not lower.endswith(("class=", "itemprop=", "title="), 0, quote):
+        return False
+    between = lower[quote:at]
+    return "<" not in between and ">" not in between
 
 
 def _named_element_date(source: str, lower: str) -> str | None:
@@ -407,7 +439,7 @@ def _named_element_date(source: str, lower: str) -> str | None:
         start, hits = lower.find(name), 0
         while start >= 0 and hits < RAW_DATE_HITS:
             hits += 1
-            if _ATTRIBUTE_START.search(lower, max(0, start - 80), start):
+            if _in_date_attribute(lower, start):
                 found = _ELEMENT_TEXT.match(source, start)
                 text = found.group(1) if found else ""
                 value = parse_date(text) if not _COPYRIGHT.search(text) else None
@@ -430,6 +462,11 @@ DATE_TOKENS = frozenset(
     "date time datetime published publish pubdate posted timestamp dateline meta byline "
     "entry datum fecha".split()
 )
+
+
+def names_date(words: str) -> bool:
+    """Whether class/id words name a date (``post-date``, ``itemprop=datePublished``…)."""
+    return bool(words) and not DATE_TOKENS.isdisjoint(class_tokens(words))
 
 
 def marked_date(texts: list[str], marked: list[bool]) -> str | None:

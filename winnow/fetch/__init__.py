@@ -1,21 +1,29 @@
 """Getting page bytes: local files (``local``), HTTP (``http``: the crawler's fetcher) and WARC
-records (``warc``)."""
+records (``warc``).
 
-from winnow.fetch.errors import FetchError, FetchFailure
-from winnow.fetch.http import Fetched, Fetcher, Validators, fetch_url
-from winnow.fetch.local import read_local
-from winnow.fetch.options import FetchOptions, load_fetch_options
-from winnow.fetch.warc import read_warc_payload
+Submodules are imported on first use (PEP 562): reading local files must not import httpx and
+fastwarc.
+"""
 
-__all__ = [
-    "FetchError",
-    "FetchFailure",
-    "FetchOptions",
-    "Fetched",
-    "Fetcher",
-    "Validators",
-    "fetch_url",
-    "load_fetch_options",
-    "read_local",
-    "read_warc_payload",
-]
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "FetchError": "winnow.fetch.errors",
+    "FetchFailure": "winnow.fetch.errors",
+    "FetchOptions": "winnow.fetch.options",
+    "Fetched": "winnow.fetch.http",
+    "Fetcher": "winnow.fetch.http",
+    "Validators": "winnow.fetch.http",
+    "fetch_url": "winnow.fetch.http",
+    "load_fetch_options": "winnow.fetch.options",
+    "read_local": "winnow.fetch.local",
+    "read_warc_payload": "winnow.fetch.warc",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'winnow.fetch' has no attribute {name!r}")

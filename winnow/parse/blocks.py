@@ -65,36 +65,49 @@ def _step(tag: str, cls: str | None) -> str:
 
 
 def _open_element(dom: PageDom, node: LexborNode, tag: str, parent: int) -> int:
-    """Record a block-level element; returns its index."""
+    """Record a block-level element (depth and inherited hiding are filled in by ``_finish``);
+    returns its index."""
     attrs = node.attributes
     cls = None
     words = ""
-    hidden = parent >= 0 and dom.hidden[parent]
+    hidden = False
     if attrs:
         cls = attrs.get("class")
         words = " ".join(
             v for v in (cls, attrs.get("id"), attrs.get("role"), attrs.get("itemprop")) if v
         )
-        if not hidden:
-            style = attrs.get("style")
-            hidden = (
-                "hidden" in attrs
-                or attrs.get("aria-hidden") == "true"
-                or (style is not None and _HIDDEN_STYLE.search(style) is not None)
-            )
+        style = attrs.get("style")
+        hidden = (
+            "hidden" in attrs
+            or attrs.get("aria-hidden") == "true"
+            or (style is not None and _HIDDEN_STYLE.search(style) is not None)
+        )
+    step = _STEPS.get((tag, cls)) or _step(tag, cls)
     index = len(dom.tag)
     blocks = len(dom.text)
     dom.tag.append(tag)
     dom.parent.append(parent)
-    dom.depth.append(dom.depth[parent] + 1 if parent >= 0 else 0)
     dom.words.append(words)
-    dom.path.append(_step(tag, cls))  # this element's step; ``paths`` joins them
+    dom.path.append(step)  # this element's step; ``paths`` joins them
+    dom.hidden.append(hidden)
     dom.first_block.append(blocks)
     dom.end_block.append(blocks)
     dom.end_element.append(index + 1)
     dom.images.append(0)
-    dom.hidden.append(hidden)
     return index
+
+
+def _finish(dom: PageDom) -> PageDom:
+    """Depths, and hiding inherited from ancestors (elements come after their parents)."""
+    parent, hidden = dom.parent, dom.hidden
+    depth = [0] * len(parent)
+    for i in range(1, len(parent)):
+        up = parent[i]
+        depth[i] = depth[up] + 1
+        if hidden[up]:
+            hidden[i] = True
+    dom.depth = depth
+    return dom
 
 
 def paths(dom: PageDom, elements: list[int]) -> list[str]:
@@ -187,7 +200,7 @@ def walk(body: LexborNode) -> PageDom:
             end_block[top_element] = len(texts)
             end_element[top_element] = len(dom.tag)
         if not stack:
-            return dom
+            return _finish(dom)
         top_id, top_element, in_link, owner = stack.pop()
 
 

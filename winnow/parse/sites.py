@@ -10,9 +10,16 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import tldextract
 
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+@lru_cache(maxsize=1)
+def _extractor():  # noqa: ANN202 - tldextract's type, imported lazily
+    """tldextract, loaded on first use: it imports requests (a quarter of a second of start-up
+    that ``winnow extract`` over a manifest with sites never needs)."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+
 _CANONICAL = re.compile(
     rb"""<link[^>]+rel=["']?canonical["']?[^>]*>|<meta[^>]+property=["']?og:url["']?[^>]*>""",
     re.IGNORECASE,
@@ -28,7 +35,7 @@ def site_of(url: str | None) -> str | None:
     host = urlsplit(url).hostname
     if not host:
         return None
-    parts = _EXTRACT(host)
+    parts = _extractor()(host)
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}".lower()
     labels = host.lower().split(".")

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from winnow.records import PageRef
-from winnow.sources.config import DEFAULT_INCLUDE, KINDS, SourceError, SourceSpec, load_sources
-from winnow.sources.files import file_refs
-from winnow.sources.manifest import iter_manifest
-from winnow.sources.scope import WEB_KINDS, WebScope, normalise_url, select
-from winnow.sources.urls import url_candidates
-from winnow.sources.warc import warc_refs
+
+if TYPE_CHECKING:
+    from winnow.sources.config import SourceSpec
+
+#: Names re-exported here, imported on first use: ``winnow extract`` reads a manifest and must
+#: not pay for courlan, fastwarc and the web kinds at start-up.
+_LAZY = {
+    "DEFAULT_INCLUDE": "winnow.sources.config",
+    "KINDS": "winnow.sources.config",
+    "SourceError": "winnow.sources.config",
+    "SourceSpec": "winnow.sources.config",
+    "load_sources": "winnow.sources.config",
+    "iter_manifest": "winnow.sources.manifest",
+    "WEB_KINDS": "winnow.sources.scope",
+    "WebScope": "winnow.sources.scope",
+    "normalise_url": "winnow.sources.scope",
+    "select": "winnow.sources.scope",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'winnow.sources' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_INCLUDE",
@@ -36,6 +57,12 @@ def iter_page_refs(spec: SourceSpec, tally: Counter | None = None) -> Iterator[P
     A ``urls`` source names its pages (page_id = the normalised URL); the pages of a sitemap or
     feed are only known once it is fetched, so they are not listed here (the crawler finds them).
     """
+    from winnow.sources.files import file_refs
+    from winnow.sources.manifest import iter_manifest
+    from winnow.sources.scope import select
+    from winnow.sources.urls import url_candidates
+    from winnow.sources.warc import warc_refs
+
     if spec.kind == "files":
         yield from file_refs(spec)
     elif spec.kind == "warc" and spec.path is not None:

@@ -30,7 +30,7 @@ CREATE TABLE page_meta (
     date         VARCHAR,
     language     VARCHAR,
     site_name    VARCHAR,
-    source_date  VARCHAR,           -- found in the page source when nothing declares one
+    date_source  VARCHAR,           -- json-ld, meta, markup, url, dateline, element or source
     run_id       VARCHAR NOT NULL,
     PRIMARY KEY (page_id, content_hash)
 );
