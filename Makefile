@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench-quality bench-speed bench-fetch bench-scale crawl-demo train demo setup backfill dask dask-stop backfill-dask
+.PHONY: run test test-reliability ui lint bench-quality bench-speed bench-fetch bench-scale crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -14,6 +14,8 @@ setup:
 		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --locked --quiet
 	@mkdir -p $(DAGSTER_HOME)
+	@cmp -s orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || \
+		cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: setup
 	$(UV) run --locked python -m orchestration.run_once
@@ -21,7 +23,13 @@ run: setup
 test: setup
 	$(UV) run --locked pytest
 
+# Hostile inputs, kills and concurrency (docs/RELIABILITY.md); also part of `make test`.
+test-reliability: setup
+	$(UV) run --locked pytest -m reliability -v
+
+# Runs killed earlier are marked failed first, so they do not hold the writing-run slot.
 ui: setup
+	@$(UV) run --locked python -m orchestration.monitor
 	$(UV) run --locked dagster dev -h 127.0.0.1 -p 3000
 
 lint: setup

@@ -1,6 +1,10 @@
 """Jobs. ``ingest`` loads one day of the fetched sources and rebuilds the model and articles;
 ``warc_backfill`` loads a range of WARC partitions as parallel steps (multiprocess executor),
-``warc_backfill_dask`` runs the same steps on a running dask.distributed cluster."""
+``warc_backfill_dask`` runs the same steps on a running dask.distributed cluster.
+
+All three carry the tag ``winnow/writes=warehouse``: the instance (``dagster.yaml``) runs at most one
+such run at a time, so schedule, sensors, UI and ``make run`` queue instead of colliding.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import dagster as dg
 
 from assets.parallel import warc_pages
 from orchestration.dask_executor import dask_step_executor
+from orchestration.monitor import WRITES_TAG, WRITES_VALUE
 from winnow.settings import resolve
 
 ingest_job = dg.define_asset_job(
@@ -17,6 +22,7 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("winnow") - dg.AssetSelection.assets(warc_pages),
     description="Read the day's sources, relearn the per-site model, extract and cluster.",
     executor_def=dg.in_process_executor,
+    tags={WRITES_TAG: WRITES_VALUE},
 )
 
 #: warc_pages and everything downstream of it (model, articles, clusters, snapshot).
@@ -32,6 +38,7 @@ warc_backfill_job = dg.define_asset_job(
     executor_def=dg.multiprocess_executor.configured(
         {"max_concurrent": int(os.environ.get("WINNOW_MAX_CONCURRENT", 0)) or os.cpu_count()}
     ),
+    tags={WRITES_TAG: WRITES_VALUE},
 )
 
 
@@ -45,4 +52,5 @@ def dask_backfill_job(address: str | None = None) -> dg.UnresolvedAssetJobDefini
         selection=WARC_SELECTION,
         description=f"warc_backfill on the dask.distributed cluster at {address}.",
         executor_def=dask_step_executor.configured({"address": address}),
+        tags={WRITES_TAG: WRITES_VALUE},
     )

@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from orchestration.monitor import WORKER_TAG, worker_identity
 from winnow.settings import ROOT, resolve
 from winnow.sources import SourceSpec, load_sources
 from winnow.warehouse import Published, Warehouse
@@ -41,6 +42,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = str(_SETTINGS.warehouse)
     work_dir: str | None = str(_SETTINGS.work_dir) if _SETTINGS.work_dir else None
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Record the run's worker process on the run, so a killed run can be marked failed."""
+        run = context.dagster_run
+        if run is not None and context.instance is not None and WORKER_TAG not in run.tags:
+            context.instance.add_run_tags(run.run_id, {WORKER_TAG: worker_identity()})
 
     def store(self) -> Warehouse:
         return Warehouse(Path(self.path), Path(self.work_dir) if self.work_dir else None)

@@ -1,23 +1,35 @@
-"""``make run``: materialize the whole graph once, in process, with its checks.
+"""``make run``: the ``ingest`` job once, in this process, queued behind any other writing run.
 
-Exits non-zero when any step or any error-severity check fails.
+Quiet by default (Dagster's DEBUG event lines only with ``WINNOW_LOG_LEVEL=DEBUG``); prints the
+sources and warehouse it uses; ends a failure with the failing step and its cause, and exits
+non-zero when any step or any error-severity check fails.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets import ASSETS, CHECKS
-from assets.parallel import warc_pages
 from assets.partitions import FETCH_DAYS
 from orchestration.fetcher import FetcherResource
+from orchestration.jobs import ingest_job
+from orchestration.monitor import WORKER_TAG, reap_dead_runs, wait_for_writing_runs, worker_identity
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow.partitions.keys import day_key
+from winnow.settings import origin, resolve
+from winnow.sources import SourceError, load_sources
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def materialize_all(
@@ -25,22 +37,28 @@ def materialize_all(
     sources: SourcesResource | None = None,
     instance: dg.DagsterInstance | None = None,
     fetcher: FetcherResource | None = None,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
-    """Run every asset and check of the ``ingest`` job once in this process, for today's
-    partition (on ``instance``, else an ephemeral one). WARC files are partitions of their
-    own: ``make backfill`` or the ``warc_sensor`` loads them."""
-    today = datetime.now(ZoneInfo(FETCH_DAYS.timezone)).date()
-    return dg.materialize(
-        [*ASSETS, *CHECKS],
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(warc_pages),
-        partition_key=day_key(today),
+    """Run the ``ingest`` job (every asset and check but the WARC partitions) once in this
+    process, for today's partition (on ``instance``, else an ephemeral one). WARC files are
+    partitions of their own: ``make backfill`` or the ``warc_sensor`` loads them."""
+    defs = dg.Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[ingest_job],
         resources={
             "warehouse": warehouse or WarehouseResource(),
             "sources": sources or SourcesResource(),
             "fetcher": fetcher or FetcherResource(),
         },
+    )
+    today = datetime.now(ZoneInfo(FETCH_DAYS.timezone)).date()
+    return defs.resolve_job_def("ingest").execute_in_process(
         instance=instance,
+        partition_key=day_key(today),
         raise_on_error=False,
+        tags={WORKER_TAG: worker_identity()},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
 
 
@@ -53,28 +71,78 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return failed
 
 
+def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per failed step (its innermost cause) and per failed error-severity check."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        cause = "unknown"
+        if error is not None:
+            message = " ".join(error.message.split())
+            # Dagster prefixes the message with the exception's qualified class name.
+            message = message.split(f"{error.cls_name}: ", 1)[-1]
+            cause = f"{error.cls_name}: {message}"
+        lines.append(f"FAILED step {event.step_key}: {cause}")
+    lines += [f"FAILED check {name}" for name in failed_checks(result)]
+    return lines
+
+
+@contextmanager
+def _one_make_run(home: Path) -> Iterator[None]:
+    """Two ``make run`` started together take turns (the second says it waits, and how long)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "winnow-make-run.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for another make run to finish", flush=True)
+            start = time.monotonic()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            print(f"waited {time.monotonic() - start:.1f} s for it", flush=True)
+        yield
+
+
 def main() -> int:
-    warehouse = WarehouseResource()
-    # With DAGSTER_HOME set (the Makefile sets it), the run is recorded there, so `make ui`
-    # shows the graph materialized with its checks.
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = materialize_all(warehouse, instance=instance)
-    bad_checks = failed_checks(result)
-    if not result.success or bad_checks:
-        for event in result.get_step_failure_events():
-            print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message}")
-        for name in bad_checks:
-            print(f"FAILED check {name}")
+    settings = resolve()
+    level = os.environ.get("WINNOW_LOG_LEVEL", "INFO").upper()
+    if level not in LOG_LEVELS:
+        print(f"WINNOW_LOG_LEVEL={level!r}: expected one of {', '.join(LOG_LEVELS)}")
+        return 2
+    for name in ("sources", "warehouse"):
+        print(f"{name}: {getattr(settings, name)} ({origin(name)})", flush=True)
+    try:
+        load_sources(settings.sources)  # a configuration mistake is one line, before any run
+    except SourceError as exc:
+        print(f"not started: {' '.join(str(exc).split())}")
+        return 2
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:  # no instance to record the run in or to queue behind
+        result = materialize_all(log_level=level)
+    else:
+        # The run is recorded in DAGSTER_HOME (make ui shows it) and queues behind writing runs
+        # the daemon launched (schedule, sensor, UI).
+        with _one_make_run(Path(home)), dg.DagsterInstance.get() as instance:
+            for run_id in reap_dead_runs(instance):
+                print(f"marked run {run_id} failed: its worker process is gone")
+            wait_for_writing_runs(instance, lambda line: print(line, flush=True))
+            result = materialize_all(instance=instance, log_level=level)
+    problems = failure_lines(result)
+    if not result.success or problems:
+        print(f"run {result.run_id} of job ingest failed:")
+        for line in problems:
+            print(line)
         return 1
     from winnow import warehouse as wh
 
-    con = wh.connect(warehouse.path, read_only=True)
+    con = wh.open_published(settings.warehouse)
     try:
         for table, count in wh.table_counts(con).items():
             print(f"{table:15} {count:>8} rows")
-        print(f"warehouse: {warehouse.path}")
     finally:
         con.close()
+    print(f"run {result.run_id} of job ingest published {settings.warehouse}")
     return 0
 
 
