@@ -2,8 +2,8 @@
 ``warc_backfill`` loads a range of WARC partitions as parallel steps (multiprocess executor),
 ``warc_backfill_dask`` runs the same steps on a running dask.distributed cluster.
 
-All three carry the tag ``winnow/writes=warehouse``: the instance (``dagster.yaml``) runs at most one
-such run at a time, so schedule, sensors, UI and ``make run`` queue instead of colliding.
+All three carry the tag ``winnow/writes=warehouse``: the instance (``dagster.yaml``) runs at
+most one such run at a time, so schedule, sensors, UI and ``make run`` queue, never collide.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from winnow import warehouse
 from winnow.warehouse import PublishError, Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.reliability
 DEMO_MANIFEST = ROOT / "data" / "demo" / "manifest.jsonl"
 STATE_SQL = (
     "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM page_blocks), "

@@ -2,14 +2,22 @@
 
 import importlib
 import os
+import shutil
+import subprocess
+import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from orchestration import schedules
 from orchestration.definitions import defs
+from orchestration.monitor import WRITES_TAG, WRITES_VALUE
 from orchestration.sensors import make_inbox_sensor
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REPO = defs.get_repository_def()
 
@@ -86,3 +94,75 @@ def test_inbox_sensor_requests_one_run_per_new_file(tmp_path):
             dg.build_sensor_context(instance=instance, cursor=cursor, repository_def=REPO)
         )
         assert len(third.run_requests) == 1 and third.cursor != cursor
+
+
+def _home(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def test_instance_limits_writing_runs_to_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(_home(tmp_path)))
+    with dg.DagsterInstance.get() as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert {"key": WRITES_TAG, "value": WRITES_VALUE, "limit": 1} in limits
+        assert instance.run_monitoring_enabled
+    for name in ("ingest", "warc_backfill"):
+        assert defs.resolve_job_def(name).tags[WRITES_TAG] == WRITES_VALUE
+
+
+KILLED_RUN = """
+import os, dagster as dg
+from orchestration.definitions import defs
+from orchestration.monitor import WORKER_TAG, worker_identity
+
+@dg.op
+def stall():
+    print("stalling", flush=True)
+    import time; time.sleep(600)
+
+@dg.job(tags={"winnow/writes": "warehouse"})
+def stuck():
+    stall()
+
+with dg.DagsterInstance.get() as instance:
+    stuck.execute_in_process(instance=instance, tags={WORKER_TAG: worker_identity()})
+"""
+
+
+@pytest.mark.reliability
+def test_killed_run_is_marked_failed_on_the_next_start(tmp_path):
+    home = _home(tmp_path)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert "stalling" in proc.stdout.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.STARTED  # what Dagster alone leaves behind
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.monitor"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and run.run_id in done.stdout, done.stderr
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_live_worker_is_not_reaped():
+    from orchestration.monitor import worker_alive, worker_identity
+
+    assert worker_alive(worker_identity())
+    host, pid, started = worker_identity().split(":")
+    assert not worker_alive(f"{host}:{pid}:{int(started) + 1}")  # a reused pid is not ours
