@@ -237,7 +237,7 @@ def _why_rows(stdout):
     rows = []
     for line in stdout.splitlines():
         cells = [c.strip() for c in line.strip().strip("│").split("│")]
-        if len(cells) == 5 and cells[0].isdigit():
+        if len(cells) == 7 and cells[0].isdigit():
             rows.append(cells)
     return rows
 
@@ -247,13 +247,16 @@ def test_why_shows_boilerplate_footer(run_warehouse):
     result = winnow("why", "bridge", "--warehouse", db, cwd=root)
     assert result.returncode == 0, result.stderr
     rows = _why_rows(result.stdout)
-    by_text = {text: (decision, reason) for _, _, text, decision, reason in rows}
+    by_text = {text: (decision, reason) for _, _, text, _, _, decision, reason in rows}
+    kept = {text: (flag, float(p)) for _, _, text, flag, p, _, _ in rows}
     footer = next(text for text in by_text if text.startswith("Copyright Valley Herald"))
     decision, reason = by_text[footer]
     assert decision == "boilerplate" and "4 of 5 pages" in reason
+    assert kept[footer][0] == "False" and kept[footer][1] < 0.5
     assert by_text["Home News Sport"][0] == "boilerplate"
     first = STORIES["bridge"][1][:70]
     assert by_text[first] == ("content", "seen on this page only")
+    assert kept[first][0] == "True" and kept[first][1] >= 0.5
 
 
 def test_why_unknown_page(run_warehouse):
@@ -302,7 +305,7 @@ def test_why_shows_slot_decision_for_rotating_text(tmp_path):
         con.close()
     result = winnow("why", "box/s12.html", "--warehouse", db, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    by_text = {text: decision for _, _, text, decision, _ in _why_rows(result.stdout)}
+    by_text = {text: decision for _, _, text, _, _, decision, _ in _why_rows(result.stdout)}
     assert by_text[ROTATING] == "boilerplate"
 
 

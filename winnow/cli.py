@@ -30,7 +30,10 @@ def _print_frame(frame, title: str | None = None) -> None:
         table.add_column(name, overflow="fold")
     for row in frame.iter_rows():
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+    out = Console()
+    if not out.is_terminal:  # piped: wide enough that rows stay one line each
+        out = Console(width=200)
+    out.print(table)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -148,13 +151,35 @@ def cmd_why(args: argparse.Namespace) -> int:
     con = warehouse.open_published(_settings(args).warehouse)
     try:
         frame = warehouse.query_frame(con, WHY_SQL, [args.page_id])
+        beliefs = _classifier_beliefs(con, args.page_id) if not frame.is_empty() else None
     finally:
         con.close()
     if frame.is_empty():
         console.print(f"[red]no blocks stored for page {args.page_id!r}[/red]")
         return 1
+    if beliefs is not None:
+        frame = frame.join(beliefs, on="block_index", how="left").select(
+            "block_index", "tag", "text", "kept", "p_article", "decision", "reason"
+        )
     _print_frame(frame, title=f"blocks of {args.page_id}")
     return 0
+
+
+def _classifier_beliefs(con, page_id: str):  # noqa: ANN001, ANN202 - duckdb con, polars frame
+    """The block classifier's probability and decision for each block of the page's latest
+    version (site counts from the merged partition counts, as extraction reads them)."""
+    from winnow import warehouse
+    from winnow.extract.explain import explain_blocks
+    from winnow.partitions import counts as partition_counts
+
+    keys = con.execute(
+        "SELECT page_id, content_hash FROM latest_pages WHERE page_id = ?", [page_id]
+    ).fetchall()
+    blocks, elements, _ = warehouse.read_segments(con, keys)
+    if blocks.is_empty():
+        return None
+    explained = explain_blocks(blocks, elements, partition_counts.merged_stats(con))
+    return explained.select("block_index", "p_article", "kept")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -29,10 +29,14 @@ META_FILE = "meta.json"
 
 
 def stage1_features(
-    b: Batch, blocks: pl.DataFrame, stats: SiteStats, tokens: TokenWeights
+    b: Batch,
+    blocks: pl.DataFrame,
+    stats: SiteStats,
+    tokens: TokenWeights,
+    wanted: set[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every stage-1 feature of every block of the batch."""
-    return {**page_features(b, tokens), **site_features(blocks, stats)}
+    """The stage-1 features of every block of the batch (``wanted``: see ``page_features``)."""
+    return {**page_features(b, tokens, wanted), **site_features(blocks, stats)}
 
 
 LINK_ONLY_DENSITY = 0.99  # blocks this linked and this short are never article text, nor
@@ -79,6 +83,10 @@ class BlockClassifier:
     digest: str
     texts: list[str]  # the two models in LightGBM's text format
 
+    @property
+    def wanted(self) -> set[str]:
+        return set(self.features1) | set(self.features2)
+
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> BlockClassifier:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
@@ -119,7 +127,7 @@ class BlockClassifier:
         """Stage-2 probability that each block of the batch is article text."""
         if not len(b.page):
             return np.zeros(0)
-        first = stage1_features(b, blocks, stats, self.tokens)
+        first = stage1_features(b, blocks, stats, self.tokens, self.wanted)
         scored = candidates(first)
         p1 = np.zeros(len(b.page))
         p1[scored] = self.stage1.predict(matrix(first, self.features1, scored))

@@ -273,8 +273,16 @@ def _distance_to(mask: np.ndarray, b: Batch) -> tuple[np.ndarray, np.ndarray]:
     return before.astype(np.float32), after.astype(np.float32)
 
 
-def _bits(values: np.ndarray, count: int, prefix: str, names: list[str]) -> dict[str, np.ndarray]:
-    return {f"{prefix}_{names[i]}": ((values >> i) & 1).astype(np.float32) for i in range(count)}
+def _bits(
+    values: np.ndarray, prefix: str, names: list[str], wanted: set[str] | None
+) -> dict[str, np.ndarray]:
+    """One 0/1 column per bit of ``values`` (only the ``wanted`` ones, when given)."""
+    out = {}
+    for i, name in enumerate(names):
+        key = f"{prefix}_{name}"
+        if wanted is None or key in wanted:
+            out[key] = ((values >> i) & 1).astype(np.float32)
+    return out
 
 
 def token_features(b: Batch, weights: TokenWeights) -> dict[str, np.ndarray]:
@@ -294,8 +302,11 @@ def token_features(b: Batch, weights: TokenWeights) -> dict[str, np.ndarray]:
     }
 
 
-def page_features(b: Batch, weights: TokenWeights | None = None) -> dict[str, np.ndarray]:
-    """Every per-page feature of every block in the batch, as named float32 columns."""
+def page_features(
+    b: Batch, weights: TokenWeights | None = None, wanted: set[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Every per-page feature of every block in the batch, as named float32 columns (of the
+    one-bit vocabulary columns only the ``wanted`` ones, when given: the model's)."""
     f: dict[str, np.ndarray] = {}
     if weights is not None:
         f.update(token_features(b, weights))
@@ -331,11 +342,11 @@ def page_features(b: Batch, weights: TokenWeights | None = None) -> dict[str, np
     f["hidden"] = b.e_hidden[b.owner].astype(np.float32)
 
     tagbits = _inherit(b.e_tagbits, b.e_parent, b.e_depth)[b.owner]
-    f.update(_bits(tagbits, len(ANCESTOR_TAGS), "in", list(ANCESTOR_TAGS)))
+    f.update(_bits(tagbits, "in", list(ANCESTOR_TAGS), wanted))
     word_names = [name for name, _ in CLASS_WORDS]
-    f.update(_bits(b.e_own[b.owner], len(CLASS_WORDS), "cls", word_names))
+    f.update(_bits(b.e_own[b.owner], "cls", word_names, wanted))
     inherited = _inherit(b.e_own, b.e_parent, b.e_depth)[b.owner]
-    f.update(_bits(inherited, len(CLASS_WORDS), "acls", word_names))
+    f.update(_bits(inherited, "acls", word_names, wanted))
 
     n_page = (b.page_end - b.page_first)[b.page]
     rank = np.arange(len(b.page)) - b.page_first[b.page]

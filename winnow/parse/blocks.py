@@ -144,7 +144,6 @@ def walk(body: LexborNode) -> PageDom:
     the open-element stack included) because it runs for every node of every page.
     """
     dom = PageDom()
-    texts, end_block, end_element = dom.text, dom.end_block, dom.end_element
     parts: list[str] = []
     link_chars = links = words = 0  # of the text collected since the last block boundary
     root = _open_element(dom, body, "body", -1)
@@ -160,8 +159,7 @@ def walk(body: LexborNode) -> PageDom:
                     _add_block(dom, parts, top_element, link_chars, links)
                 parts.clear()
                 link_chars = links = words = 0
-                end_block[top_element] = len(texts)
-                end_element[top_element] = len(dom.tag)
+                _close(dom, top_element)
             top_id, top_element, in_link, owner = stack.pop()
         tag = node.tag
         if tag == "-text":
@@ -197,11 +195,35 @@ def walk(body: LexborNode) -> PageDom:
                 _add_block(dom, parts, top_element, link_chars, links)
             parts.clear()
             link_chars = links = words = 0
-            end_block[top_element] = len(texts)
-            end_element[top_element] = len(dom.tag)
+            _close(dom, top_element)
         if not stack:
             return _finish(dom)
         top_id, top_element, in_link, owner = stack.pop()
+
+
+def _close(dom: PageDom, element: int) -> None:
+    """Close an element: its block and element ranges end here. An element with no text below
+    it (a spacer, an image wrapper, an empty list) is forgotten with its whole subtree (the last
+    elements recorded), its images passed to its parent: it can never own or contain a block,
+    and a fifth of a page's elements are such."""
+    blocks = len(dom.text)
+    if blocks == dom.first_block[element] and element > 0:
+        dom.images[dom.parent[element]] += sum(dom.images[element:])
+        for column in (
+            dom.tag,
+            dom.parent,
+            dom.words,
+            dom.path,
+            dom.hidden,
+            dom.first_block,
+            dom.end_block,
+            dom.end_element,
+            dom.images,
+        ):
+            del column[element:]
+        return
+    dom.end_block[element] = blocks
+    dom.end_element[element] = len(dom.tag)
 
 
 def _add_block(dom: PageDom, parts: list[str], owner: int, link_chars: int, links: int) -> None:
