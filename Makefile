@@ -40,7 +40,7 @@ bench-quality: setup
 	$(UV) run --locked python bench/quality.py --write-docs
 
 bench-speed: setup
-	$(UV) run --locked python bench/speed.py
+	$(UV) run --locked python bench/speed.py --write-docs
 
 # Retrain the block classifier from ../shared/datasets (fixed seeds), reporting
 # leave-one-dataset-out F1 first; writes winnow/extract/model/.

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import resource
 import socket
 import subprocess
@@ -30,7 +29,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "BENCHMARKS.md"
+if str(ROOT) not in sys.path:  # bench.* helpers when run as a script
+    sys.path.insert(0, str(ROOT))
 HEADING = "## Fetching (bench/fetch.py)"
 
 
@@ -190,14 +190,9 @@ def table(rows: list[dict], concurrency: int, rounds: int) -> str:
 
 
 def write_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _: section + "\n", text)
-        if pattern.search(text)
-        else (text.rstrip("\n") + "\n\n" + section)
-    )
-    DOCS.write_text(text, encoding="utf-8")
+    from bench.docs import replace_section
+
+    replace_section(HEADING, section)
 
 
 def main() -> int:

@@ -169,11 +169,52 @@ def stage_times(dataset: Path) -> dict[str, float]:
     return {name: 1000 * seconds / len(pages) for name, seconds in clock.items()}
 
 
+SPEED_HEADING = "## Extraction speed (bench/speed.py)"
+
+
+def render_docs(results: dict, rounds: int) -> str:
+    """The speed section of docs/BENCHMARKS.md: whole processes and Winnow's stages."""
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = [
+        SPEED_HEADING,
+        "",
+        f"`uv run python bench/speed.py --write-docs` on {stamp}: each system a whole process "
+        f"pinned to one core (`taskset -c 0`), CPU seconds, best of {rounds} alternating "
+        "rounds; the machine is shared, so compare the ratios. Winnow runs `winnow extract` "
+        "(read, decode, parse, blocks, site model, classifier, metadata, JSON out); "
+        "trafilatura runs `trafilatura.extract` alone (no metadata), resiliparse "
+        "`extract_plain_text(main_content=True)`; both read the same gzipped files.",
+        "",
+        "| dataset | pages | Winnow pages/s | trafilatura pages/s | resiliparse pages/s "
+        "| Winnow ÷ trafilatura time | Winnow ÷ resiliparse time |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        rate, sec = r["pages_per_s"], r["seconds"]
+        lines.append(
+            f"| {name} | {r['pages']} | {rate['winnow']:.0f} | {rate['trafilatura']:.1f} | "
+            f"{rate['resiliparse']:.0f} | {sec['trafilatura'] / sec['winnow']:.2f}× faster | "
+            f"{sec['resiliparse'] / sec['winnow']:.2f}× |"
+        )
+    names = list(next(iter(results.values()))["stages_ms"])
+    lines += [
+        "",
+        "Winnow's stages, ms per page, timed one after the other in one process:",
+        "",
+        "| dataset | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{r['stages_ms'][n]:.2f}" for n in names) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", nargs="*", default=list(DEFAULT))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     results = {}
     for name in args.datasets:
@@ -197,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         print("  stages (ms/page): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.write_docs:
+        from bench.docs import replace_section
+
+        replace_section(SPEED_HEADING, render_docs(results, args.rounds))
     return 0
 
 
