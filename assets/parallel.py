@@ -11,7 +11,6 @@ import dagster as dg
 from assets.partitions import WARC_FILES
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow import EXTRACTOR_VERSION, stages
-from winnow import warehouse as wh
 from winnow.partitions import steps
 from winnow.partitions.keys import warc_partitions
 from winnow.settings import resolve
@@ -64,16 +63,14 @@ def read_warc_file(
 def load_warc_files(
     context: dg.OpExecutionContext, reports: list[dict], warehouse: WarehouseResource
 ) -> None:
-    store = warehouse.store()
-    with warehouse.writer(context) as con, wh.transaction(con):
-        loaded = steps.load_staged_pages(store, con, context.run.run_id)
-    store.drop_staged(loaded["files"])
+    with warehouse.writer(context) as con:
+        loaded = steps.load_staged_pages(warehouse.store(), con, context.run.run_id)
     totals: dict[str, int] = {}
     for report in reports:
         for name, value in report["counts"].items():
             totals[name] = totals.get(name, 0) + value
     seconds = sum(r["seconds"] for r in reports)
-    meta = {name: dg.MetadataValue.int(v) for name, v in {**totals, **loaded["counts"]}.items()}
+    meta = {name: dg.MetadataValue.int(v) for name, v in {**totals, **loaded}.items()}
     meta["files"] = dg.MetadataValue.int(len(reports))
     meta["step_seconds"] = dg.MetadataValue.float(round(seconds, 2))
     failures = [f for r in reports for f in r["failures"]]
@@ -131,14 +128,11 @@ def load_articles(
 ) -> None:
     from assets.report import metadata
 
-    store = warehouse.store()
     with warehouse.writer(context) as con:
-        with wh.transaction(con):
-            loaded = steps.load_staged_articles(store, con, context.run.run_id)
-        result = stages.StageResult(counts=loaded["counts"])
+        loaded = steps.load_staged_articles(warehouse.store(), con, context.run.run_id)
+        result = stages.StageResult(counts=loaded)
         result.failures = [f for r in reports for f in r["failures"]]
         stages.summarize_articles(con, result)
-    store.drop_staged(loaded["files"])
     result.counts["slices"] = len(reports)
     context.add_output_metadata(metadata(result, extractor_version=EXTRACTOR_VERSION))
 

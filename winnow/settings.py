@@ -26,6 +26,7 @@ ENV = {
     "stage_pages": "WINNOW_STAGE_PAGES",
     "extract_slice_pages": "WINNOW_EXTRACT_SLICE_PAGES",
     "dask_scheduler": "WINNOW_DASK_SCHEDULER",
+    "duckdb_memory": "WINNOW_DUCKDB_MEMORY",
 }
 
 
@@ -46,11 +47,13 @@ class Settings:
     page_seconds: float = 5.0
     # -- scale: partitions and parallel steps ---------------------------------------------------
     #: Pages a WARC partition step stages per Parquet file (what it holds in memory at once).
-    stage_pages: int = 1000
+    stage_pages: int = 200
     #: Pages one parallel extraction step takes (more slices than workers balances the load).
     extract_slice_pages: int = 1000
     #: A running dask scheduler (``tcp://127.0.0.1:8786``) the ``warc_backfill_dask`` job uses.
     dask_scheduler: str | None = None
+    #: DuckDB's memory cap per connection of a run (it spills to disk past it).
+    duckdb_memory: str = "512MB"
 
 
 def _convert(name: str, value: object) -> object:

@@ -140,28 +140,31 @@ def _warc_row(part: WarcPartition, tally: Counter, report: StepReport, run_id: s
 
 
 def load_staged_pages(store: Warehouse, con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    """Bring every staged WARC partition into the warehouse, in the caller's transaction.
+    """Bring every staged WARC chunk into the warehouse, one transaction per chunk.
 
-    Pages go through ``write_pages`` (a version already stored keeps its partition), blocks
-    replace their page version's blocks; both stages are marked as written. Returns counts and
-    the staged files, to drop after the commit.
+    A chunk's pages go through ``write_pages`` (a version already stored keeps its partition)
+    and its frames replace their page version's frames; the chunk's files are dropped once it
+    is committed, so memory and the transaction stay one chunk big however many files a
+    backfill loads, and a load cut short resumes where it stopped (loading is by key). The
+    stages are marked as written at the end, with the files' tallies.
     """
-    counts = Counter()
-    files = []
+    counts: Counter = Counter()
     for path in store.staged("pages"):
-        counts["new_versions"] += warehouse.write_pages(con, pl.read_parquet(path))
-        files.append(path)
-    for path in store.staged("page_blocks"):
-        chunk = [path.parent.parent / table / path.name for table in _SEGMENT_TABLES]
-        frames = [pl.read_parquet(p) for p in chunk]
-        counts["blocks_written"] += warehouse.write_segments(con, *frames)
-        files.extend(chunk)
-    rows, tally_files = store.load_staged(con, "warc_files", ("partition_key",))
-    counts["warc_files"] = rows
-    counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
-    warehouse.mark_stage(con, "pages", run_id)
-    warehouse.mark_stage(con, "page_blocks", run_id)
-    return {"counts": dict(counts), "files": files + tally_files}
+        chunk = [path, *(path.parent.parent / table / path.name for table in _SEGMENT_TABLES)]
+        with warehouse.transaction(con):
+            counts["new_versions"] += warehouse.write_pages(con, pl.read_parquet(path))
+            if chunk[1].exists():
+                frames = [pl.read_parquet(p) for p in chunk[1:]]
+                counts["blocks_written"] += warehouse.write_segments(con, *frames)
+        store.drop_staged(chunk)
+    with warehouse.transaction(con):
+        rows, tally_files = store.load_staged(con, "warc_files", ("partition_key",))
+        counts["warc_files"] = rows
+        counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
+        warehouse.mark_stage(con, "pages", run_id)
+        warehouse.mark_stage(con, "page_blocks", run_id)
+    store.drop_staged(tally_files)
+    return dict(counts)
 
 
 def plan_extraction(con: duckdb.DuckDBPyConnection, slice_pages: int) -> list[list[list[str]]]:
@@ -208,10 +211,13 @@ def extract_slice(
 
 
 def load_staged_articles(store: Warehouse, con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    """Bring every staged article slice into ``articles`` (replace by page), mark the stage."""
-    extracted, files = 0, []
+    """Bring every staged article slice into ``articles`` (replace by page), one transaction
+    per slice, then mark the stage."""
+    extracted = 0
     for path in store.staged("articles"):
-        extracted += warehouse.write_articles(con, pl.read_parquet(path))
-        files.append(path)
-    warehouse.mark_stage(con, "articles", run_id)
-    return {"counts": {"extracted": extracted}, "files": files}
+        with warehouse.transaction(con):
+            extracted += warehouse.write_articles(con, pl.read_parquet(path))
+        store.drop_staged([path])
+    with warehouse.transaction(con):
+        warehouse.mark_stage(con, "articles", run_id)
+    return {"extracted": extracted}

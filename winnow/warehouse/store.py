@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from winnow.settings import resolve
 from winnow.warehouse.schema import SchemaError, migrate, verify
 
 Log = Callable[[str], None]
@@ -87,11 +88,18 @@ def open_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def duckdb_config() -> dict[str, str]:
+    """DuckDB's memory cap for the run's connections (``WINNOW_DUCKDB_MEMORY``): its buffer
+    pool otherwise grows to 80 % of the machine with the file it reads, so a step's memory
+    would grow with the warehouse; past the cap DuckDB spills to disk."""
+    return {"memory_limit": resolve().duckdb_memory}
+
+
 def connect_file(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A writable, migrated, schema-checked connection to any warehouse file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=duckdb_config())
     try:
         migrate(con, str(path))
         verify(con, str(path))
@@ -170,7 +178,7 @@ class Warehouse:
         with self._locked(False, log, why):
             if not self.work_path.exists():
                 raise WarehouseMissing(f"{self.work_path}: no step of a run has written yet")
-            con = duckdb.connect(str(self.work_path), read_only=True)
+            con = duckdb.connect(str(self.work_path), read_only=True, config=duckdb_config())
             try:
                 verify(con, str(self.work_path))
                 yield con
