@@ -63,7 +63,7 @@ from winnow.model.site import SiteStats, site_stats  # noqa: E402
 from winnow.parse.decode import decode  # noqa: E402
 from winnow.parse.fingerprint import hash64  # noqa: E402
 from winnow.parse.frames import blocks_frame, elements_frame  # noqa: E402
-from winnow.parse.html import body_dom, parse_html  # noqa: E402
+from winnow.parse.html import body_dom, parse_html, repair_open_title  # noqa: E402
 
 DATASETS_DIR = REPO.parent / "shared" / "datasets"
 TRAIN_SETS = (
@@ -165,6 +165,8 @@ def load_corpus(name: str) -> Corpus:
         row = json.loads(line)
         text, _ = decode(read_local(folder / row["file"]))
         dom = body_dom(parse_html(text))
+        if not dom.text and (repaired := repair_open_title(text)) is not None:
+            dom = body_dom(parse_html(repaired))  # as winnow.pipeline.parse_page does
         pages.append((row["page_id"], row.get("site") or row["page_id"], dom))
         body = by_id[row["page_id"]].get("body")
         share, count = align(dom.text, body) if body is not None else (None, None)
@@ -308,7 +310,7 @@ def lodo(corpora: list[Corpus], preds_dir: Path | None = None) -> dict[str, dict
     for held in corpora:
         model = fit([c for c in corpora if c is not held])
         p = model.probabilities(held.batch, held.blocks, held.stats)
-        predicted = bodies(held, p >= model.threshold)
+        predicted = bodies(held, model.decide(held.batch, p))
         figures[held.name] = score_bodies(held, predicted)
         print(f"LODO {held.name:24} {figures[held.name]}", flush=True)
         if preds_dir is not None:

@@ -141,3 +141,36 @@ def test_site_model_drops_a_rail_of_article_like_sentences():
         assert f"Story {chr(97 + n)}: {PARAGRAPHS[1]}" in body
         for teaser in rail:
             assert teaser not in body
+
+
+def test_a_never_closed_title_does_not_swallow_the_page():
+    """lexbor reads everything after an unclosed ``<title>`` as title text (so would a browser);
+    the page is parsed again with the title closed, and the article comes out."""
+    from winnow.parse.html import repair_open_title
+
+    html = news_page().replace("</title>", '</titlevalue="true" -->', 1)
+    article = _article(html)
+    assert article.has_article
+    for paragraph in PARAGRAPHS:
+        assert paragraph in article.body
+    assert repair_open_title(news_page()) is None  # a closed title is left alone
+
+
+def test_a_weak_page_keeps_its_best_blocks():
+    """Below the threshold everywhere, a page still keeps the blocks near its best belief; a
+    page with a block above the threshold, with nothing above the floor, or whose best blocks
+    are too short to be prose (teasers), is decided as before."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from winnow.extract.classifier import default_classifier
+
+    b = SimpleNamespace(
+        page=np.array([0, 0, 0, 1, 1, 2, 2, 3, 3]),
+        page_first=np.array([0, 3, 5, 7]),
+        chars=np.array([400, 400, 30, 40, 400, 400, 400, 120, 100]),
+    )
+    p = np.array([0.40, 0.30, 0.01, 0.90, 0.20, 0.02, 0.01, 0.40, 0.35])
+    keep = default_classifier().decide(b, p)
+    assert keep.tolist() == [True, True, False, True, False, False, False, False, False]

@@ -25,7 +25,7 @@ from winnow.model.site import site_stats
 from winnow.parse.blocks import PageDom, text_dom
 from winnow.parse.decode import decode, decode_with, detect_encoding
 from winnow.parse.frames import blocks_frame, elements_frame
-from winnow.parse.html import body_dom, parse_html
+from winnow.parse.html import body_dom, parse_html, repair_open_title
 from winnow.parse.sites import declared_url, site_of
 from winnow.records import PageRef
 from winnow.sources.manifest import iter_manifest
@@ -105,6 +105,10 @@ def parse_page(page: LoadedPage) -> ParsedPage:
     tree = parse_html(text)
     meta = read_metadata(tree, page.url)
     dom = body_dom(tree)
+    if not dom.text and (repaired := repair_open_title(text)) is not None:
+        text, tree = repaired, parse_html(repaired)
+        meta = read_metadata(tree, page.url)
+        dom = body_dom(tree)
     if not meta.date:
         headline = next((i for i, o in enumerate(dom.owner) if dom.tag[o] == "h1"), 0)
         marked = [names_date(dom.words[o]) for o in dom.owner]

@@ -103,7 +103,7 @@ def _keep(
     keep = np.zeros(len(b.page), dtype=bool)
     if not is_text.all():
         classifier = classifier or default_classifier()
-        keep = classifier.probabilities(b, blocks, stats) >= classifier.threshold
+        keep = classifier.decide(b, classifier.probabilities(b, blocks, stats))
     if is_text.any():
         keep[is_text] = decide_text_pages(b, blocks, stats, is_text)
     return keep

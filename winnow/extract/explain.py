@@ -27,7 +27,7 @@ def explain_blocks(
     p = classifier.probabilities(b, blocks, stats)
     frame = blocks.select("page_id", "block_index", "site", "fingerprint").with_columns(
         pl.Series("p_article", np.round(p, 3)),
-        pl.Series("kept", p >= classifier.threshold),
+        pl.Series("kept", classifier.decide(b, p)),
     )
     return (
         frame.join(stats.texts, on=["site", "fingerprint"], how="left")

@@ -8,6 +8,8 @@ same (≈ 0.35 ms a Dragnet page), but selectolax's ``traverse`` visits a page's
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborHTMLParser
 
 from winnow.parse.blocks import PageDom, walk
@@ -35,6 +37,23 @@ SKIP_TAGS = (
     "nav",
     "footer",
 )
+
+
+#: A ``<title>`` whose end tag is missing or misspelt (``</titlevalue="true" -->``): the HTML
+#: parser reads the rest of the document as title text (RCDATA), so the body comes out empty.
+_OPEN_TITLE = re.compile(r"<title\b[^>]*>([^<\n]*)", re.I)
+_TITLE_END = re.compile(r"</title\s*>", re.I)
+
+
+def repair_open_title(text: str) -> str | None:
+    """The page with an end tag put after the first line of a never-closed ``<title>``, or
+    ``None`` when its title is closed. Only tried on a page whose body came out empty, so a
+    well-formed page never pays for the search; browsers show such pages blank, but their
+    article is in the source and other extractors (lxml-based) find it."""
+    found = _OPEN_TITLE.search(text)
+    if found is None or _TITLE_END.search(text, found.end()):
+        return None
+    return f"{text[: found.end()]}</title>{text[found.end() :]}"
 
 
 def parse_html(text: str | bytes) -> LexborHTMLParser:
