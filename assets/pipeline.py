@@ -71,6 +71,7 @@ def pages_readable(
     with warehouse.reader(context) as con:
         passed, details = checks.pages_readable(con)
     details["errors"] = "\n".join(details["errors"])
+    details["by_status"] = dg.MetadataValue.json(details["by_status"])
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=details)
 
 
@@ -183,6 +184,28 @@ def bodies_not_mostly_boilerplate(
     )
 
 
+@dg.asset_check(
+    asset=articles,
+    description=(
+        "No article body written by this run is mostly not text (control characters, U+FFFD, "
+        "mojibake); such pages are quarantined before parsing, so any is a bug to look at."
+    ),
+)
+def article_bodies_are_text(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
+        passed, details = checks.bodies_are_text(con, context.run.run_id)
+    return dg.AssetCheckResult(
+        passed=passed,
+        metadata={
+            "checked": details["checked"],
+            "not_text": details["not_text"],
+            "pages": dg.MetadataValue.json(details["pages"]),
+        },
+    )
+
+
 @dg.asset(
     deps=[articles],
     group_name=GROUP,
@@ -237,4 +260,5 @@ CHECKS = [
     chrome_share_sane,
     article_bodies_non_empty,
     bodies_not_mostly_boilerplate,
+    article_bodies_are_text,
 ]

@@ -45,7 +45,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Record the run's worker process on the run, so a killed run can be marked failed."""
-        run = context.dagster_run
+        run = context.run
         if run is not None and context.instance is not None and WORKER_TAG not in run.tags:
             context.instance.add_run_tags(run.run_id, {WORKER_TAG: worker_identity()})
 

@@ -122,11 +122,14 @@ def test_extract_writes_one_line_per_manifest_page(tmp_path):
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["page_id"] for r in records] == order
-    for record in records:
-        assert set(record) == {"page_id", "body", "title", "byline", "date", "language"}
+    fields = {"page_id", "body", "title", "byline", "date", "language"}
+    for record in records:  # a page that could not be read also says why
+        extra = {"status", "error"} if record["page_id"] == "gone" else set()
+        assert set(record) == fields | extra
     by_id = {r["page_id"]: r for r in records}
 
-    assert by_id["gone"]["body"] == ""
+    assert by_id["gone"]["body"] == "" and by_id["gone"]["status"] == "error"
+    assert "gone.html" in by_id["gone"]["error"]
     for name, (title, first, second) in STORIES.items():
         record = by_id[name]
         assert first in record["body"] and second in record["body"], name

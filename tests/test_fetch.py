@@ -75,8 +75,15 @@ def test_decode_undeclared_legacy_bytes_never_raise():
 
 
 def test_decode_invalid_utf8_bytes_become_replacement_chars():
-    text, encoding = decode(b"<meta charset=utf-8><p>ok \xff\xfe bad</p>")
-    assert encoding == "utf-8" and "\ufffd" in text and "ok" in text
+    # Mostly UTF-8 (a valid "é"), one stray byte: the claim holds, the byte becomes U+FFFD.
+    text, encoding = decode(b"<meta charset=utf-8><p>ok caf\xc3\xa9 \xff bad</p>")
+    assert encoding == "utf-8" and "\ufffd" in text and "caf\u00e9" in text
+
+
+def test_decode_a_false_utf8_claim_is_detected():
+    # No valid multi-byte character at all: the claim is false, the bytes are cp1252.
+    text, encoding = decode(b"<meta charset=utf-8><p>ok caf\xe9 cr\xe8me</p>")
+    assert encoding == "cp1252" and "caf\u00e9 cr\u00e8me" in text
 
 
 def test_decode_meta_utf16_on_ascii_page_is_utf8():

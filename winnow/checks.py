@@ -9,6 +9,7 @@ import duckdb
 
 from winnow.model import site_models
 from winnow.parse.fingerprint import text_fingerprint
+from winnow.parse.garbage import text_verdict
 from winnow.warehouse import read_boilerplate
 
 MAX_SITE_CHROME_SHARE = 0.95
@@ -28,17 +29,23 @@ def page_ids_unique(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
 
 
 def pages_readable(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
-    """Share of latest pages that could be read; failures are listed by their error."""
+    """Share of latest pages that could be read and are text; failures and quarantined pages
+    (``winnow.quarantine``) are counted by status and listed by their error."""
     total, failed = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status <> 'ok') FROM latest_pages"
     ).fetchall()[0]
+    by_status = dict(
+        con.execute(
+            "SELECT status, count(*) FROM latest_pages WHERE status <> 'ok' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
     errors = [
         r[0]
         for r in con.execute(
             "SELECT error FROM latest_pages WHERE status <> 'ok' ORDER BY page_id LIMIT 10"
         ).fetchall()
     ]
-    return failed == 0, {"pages": total, "failed": failed, "errors": errors}
+    return failed == 0, {"pages": total, "failed": failed, "by_status": by_status, "errors": errors}
 
 
 def article_bodies_present(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
@@ -100,3 +107,26 @@ def bodies_not_chrome(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
         if lines and chrome / len(lines) > MAX_BODY_CHROME_SHARE:
             bad.append(page_id)
     return not bad, {"checked": checked, "mostly_chrome": len(bad), "pages": bad[:20]}
+
+
+def bodies_are_text(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> tuple[bool, dict]:
+    """No article body is mostly not text (control characters, U+FFFD, mojibake: the measures
+    of ``winnow.parse.garbage``); pages like that should have been quarantined. Checks the
+    bodies written by ``run_id`` (all bodies when None)."""
+    sql = "SELECT page_id, body FROM articles WHERE has_article"
+    params: list = []
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        params.append(run_id)
+    checked = 0
+    bad: dict[str, str] = {}
+    for page_id, body in con.execute(sql + " ORDER BY page_id", params).fetchall():
+        checked += 1
+        verdict = text_verdict(body)
+        if verdict is not None:
+            bad[page_id] = verdict.reason
+    return not bad, {
+        "checked": checked,
+        "not_text": len(bad),
+        "pages": dict(list(bad.items())[:20]),
+    }

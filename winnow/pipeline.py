@@ -21,12 +21,14 @@ from winnow.extract.engine import Article, extract_articles, meta_frame
 from winnow.extract.metadata import PageMeta, names_date, read_metadata, resolve_date
 from winnow.fetch.errors import FetchError
 from winnow.fetch.local import read_local
+from winnow.limits import PageLimits
 from winnow.model.site import site_stats
 from winnow.parse.blocks import PageDom, text_dom
 from winnow.parse.decode import decode, decode_with, detect_encoding
 from winnow.parse.frames import blocks_frame, elements_frame
 from winnow.parse.html import body_dom, parse_html, repair_open_title
 from winnow.parse.sites import declared_url, site_of
+from winnow.quarantine import decide_within, parse_within, screen
 from winnow.records import PageRef
 from winnow.sources.manifest import iter_manifest
 
@@ -46,12 +48,14 @@ class LoadedPage:
     raw: bytes | None
     content_hash: str | None
     encoding: str | None
-    status: str  # "ok" or "error"
+    status: str  # "ok", "error" or a quarantine status (``winnow.quarantine``)
     error: str | None = None
 
 
-def load_page(ref: PageRef) -> LoadedPage:
-    """Read (or fetch) a page; failure is recorded on the page, never raised."""
+def load_page(ref: PageRef, limits: PageLimits | None = None) -> LoadedPage:
+    """Read (or fetch) a page; failure is recorded on the page, never raised. A page over
+    ``limits.max_bytes`` or not text gets a quarantine status (``winnow.quarantine``)."""
+    limits = limits or PageLimits.of()
     page = LoadedPage(
         ref.page_id, ref.source, ref.location, ref.url, ref.site, ref.fmt, None, None, None, "error"
     )
@@ -70,9 +74,10 @@ def load_page(ref: PageRef) -> LoadedPage:
 
             raw = fetch_url(ref.location)
         else:
-            raw = read_local(Path(ref.location))
+            raw = read_local(Path(ref.location), limits.max_bytes)
     except FetchError as exc:
         page.error = str(exc)
+        page.status = getattr(exc, "page_status", "error")
         return page
     page.raw, page.status = raw, "ok"
     page.content_hash = hashlib.sha256(raw).hexdigest()
@@ -80,6 +85,7 @@ def load_page(ref: PageRef) -> LoadedPage:
     if page.fmt == "html" and not page.url:
         page.url = declared_url(raw)
     page.site = page.site or site_of(page.url)
+    screen(page, limits)
     return page
 
 
@@ -172,23 +178,37 @@ def site_chunks(refs: list[PageRef], size: int = CHUNK_PAGES) -> Iterator[list[i
         yield chunk
 
 
-def extract_pages(pages: Iterable[LoadedPage]) -> dict[str, Article]:
-    """Articles of a set of loaded pages decided together (the site model sees them all)."""
+def extract_pages(
+    pages: Iterable[LoadedPage], limits: PageLimits | None = None
+) -> dict[str, Article]:
+    """Articles of a set of loaded pages decided together (the site model sees them all);
+    a quarantined page (or one past the time limit, which then gets status 'timeout') gets
+    an empty article."""
+    limits = limits or PageLimits.of()
+    pages = list(pages)
     parsed: list[ParsedPage] = []
     articles: dict[str, Article] = {}
     for page in pages:
         articles[page.page_id] = Article()
-        if page.raw is None:
+        if page.raw is None or page.status != "ok":
             continue
         try:
-            parsed.append(parse_page(page))
+            one = parse_within(page, limits, parse_page)
         except Exception:  # an unparseable page gets an empty article, the others go on
             continue
+        if one is not None:
+            parsed.append(one)
     if not parsed:
         return articles
     frames = segment(parsed)
     stats = site_stats(frames.blocks)
-    articles.update(extract_articles(frames.blocks, frames.elements, frames.metas, stats))
+    decided, timeouts = decide_within(
+        frames.blocks, frames.elements, frames.metas, stats, limits, extract_articles
+    )
+    articles.update(decided)
+    for page in pages:  # pages that ran out of time keep their empty article
+        if page.page_id in timeouts:
+            page.status, page.error = "timeout", f"{page.location}: {timeouts[page.page_id]}"
     return articles
 
 
@@ -200,19 +220,22 @@ def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     """
     refs = list(iter_dataset(Path(dataset_dir), limit))
     records: list[dict | None] = [None] * len(refs)
+    limits = PageLimits.of()
     for chunk in site_chunks(refs):
-        pages = [load_page(refs[i]) for i in chunk]
+        pages = [load_page(refs[i], limits) for i in chunk]
         for i, page in zip(chunk, pages, strict=True):
             page.page_id = str(i)  # unique within the run even if the manifest repeats an id
         try:
-            articles = extract_pages(pages)
+            articles = extract_pages(pages, limits)
         except Exception:  # a chunk that fails is retried page by page
             articles = {}
             for page in pages:
                 try:
-                    articles.update(extract_pages([page]))
+                    articles.update(extract_pages([page], limits))
                 except Exception:
                     articles[page.page_id] = Article()
         for i, page in zip(chunk, pages, strict=True):
             records[i] = article_record(refs[i].page_id, articles.get(page.page_id, Article()))
+            if page.status != "ok":  # quarantined or unreadable: say why (winnow.quarantine)
+                records[i] |= {"status": page.status, "error": page.error}
     return [r for r in records if r is not None]

@@ -20,12 +20,14 @@ from winnow import EXTRACTOR_VERSION, warehouse
 from winnow.extract.engine import Article, extract_articles
 from winnow.fetch.ingest import ingest_web
 from winnow.fetch.options import FetchOptions
+from winnow.limits import PageLimits
 from winnow.model import SiteModel, site_models
 from winnow.model.site import SiteStats
 from winnow.model.site import learn as learn_boilerplate
 from winnow.partitions import counts as partition_counts
 from winnow.pipeline import LoadedPage, load_page, parse_page
 from winnow.pipeline import segment as pipeline_segment
+from winnow.quarantine import decide_within, parse_within, screen
 from winnow.records import PageRef
 from winnow.sources import WEB_KINDS, SourceSpec, iter_page_refs
 from winnow.stories import cluster_stories
@@ -118,13 +120,16 @@ def ingest(
     fetch: FetchOptions | None = None,
     progress: Callable[[int, dict[str, int]], None] | None = None,
     partition_key: str | None = None,
+    limits: PageLimits | None = None,
 ) -> StageResult:
     """Read every source's pages and store new page versions (raw bytes kept, compressed).
 
     Web sources (urls, sitemap, feed) are crawled together with ``fetch`` options (see
     ``winnow.fetch.ingest``); ``progress`` hears how the crawl goes. New versions belong to
-    ``partition_key`` (the day, for the daily partitions).
+    ``partition_key`` (the day, for the daily partitions). A page over ``limits`` or not text
+    is stored with its quarantine status (``winnow.quarantine``).
     """
+    limits = limits or PageLimits.of()
     result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
     skipped: Counter = Counter()  # what sources passed over (WARC records that are not pages)
     loaded_at = _now()
@@ -132,12 +137,14 @@ def ingest(
         web = [spec for spec in specs if spec.kind in WEB_KINDS]
         if web:
             options = fetch or FetchOptions()
-            _ingest_web(con, web, run_id, options, loaded_at, result, progress, partition_key)
+            _ingest_web(
+                con, web, run_id, options, loaded_at, result, progress, partition_key, limits
+            )
         for spec in specs:
             if spec.kind in WEB_KINDS:
                 continue
             for refs in _batches(iter_page_refs(spec, skipped), BATCH):
-                pages = [load_page(ref) for ref in refs]
+                pages = [load_page(ref, limits) for ref in refs]
                 for page in pages:
                     if page.error:
                         result.failures.append(page.error)
@@ -155,8 +162,12 @@ def ingest(
     return result
 
 
-def _ingest_web(con, specs, run_id, options, loaded_at, result, progress, partition_key) -> None:
+def _ingest_web(
+    con, specs, run_id, options, loaded_at, result, progress, partition_key, limits
+) -> None:
     def write(pages: list[LoadedPage]) -> int:
+        for page in pages:
+            screen(page, limits)
         frame = _pages_frame(pages, run_id, loaded_at, partition_key=partition_key)
         return warehouse.write_pages(con, frame)
 
@@ -170,19 +181,27 @@ def _ingest_web(con, specs, run_id, options, loaded_at, result, progress, partit
 
 
 def segment_batch(
-    pages: list[LoadedPage], run_id: str, result: StageResult
+    pages: list[LoadedPage], run_id: str, result: StageResult, limits: PageLimits | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
     """Blocks, elements and metadata rows of a batch of readable page versions, and how many
     pages parsed; a page that fails to parse is recorded in ``result`` and the batch goes on.
-    ``segment`` and the WARC partition steps (which segment pages as they read them) use it."""
+    A page that runs past the time limit, or whose text the parser lost, gets that status on
+    the ``LoadedPage`` (the caller stores it). ``segment`` and the WARC partition steps (which
+    segment pages as they read them) use it."""
+    limits = limits or PageLimits.of()
     parsed, hashes = [], {}
     for page in pages:
         try:
-            parsed.append(parse_page(page))
+            one = parse_within(page, limits, parse_page)
         except Exception as exc:  # one page's failure is recorded, the batch goes on
             result.failures.append(f"{page.page_id} ({page.location}): {exc!r}")
             result.counts["parse_failed"] = result.counts.get("parse_failed", 0) + 1
             continue
+        if one is None:  # quarantined while parsing: the reason is on the page
+            result.failures.append(f"{page.page_id}: {page.status}: {page.error}")
+            result.counts[page.status] = result.counts.get(page.status, 0) + 1
+            continue
+        parsed.append(one)
         hashes[page.page_id] = page.content_hash
     frames = pipeline_segment(parsed)
     stamp = [
@@ -197,17 +216,20 @@ def segment_batch(
     return blocks, elements, frames.metas.with_columns(*stamp), len(parsed)
 
 
-def segment(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+def segment(
+    con: duckdb.DuckDBPyConnection, run_id: str, limits: PageLimits | None = None
+) -> StageResult:
     """Parse the latest version of every page not yet segmented, once: blocks, elements and
-    declared metadata are stored, extraction never parses the page again."""
+    declared metadata are stored, extraction never parses the page again. A page quarantined
+    while parsing (timeout, truncated) gets its status on its ``pages`` row."""
     keys = warehouse.pages_without_blocks(con)
     result = StageResult(counts={"pages_segmented": 0, "blocks_written": 0, "parse_failed": 0})
     with warehouse.transaction(con):
         for batch in _batches(keys, BATCH):
             rows = warehouse.read_pages(con, batch).iter_rows(named=True)
-            blocks, elements, metas, parsed = segment_batch(
-                [_loaded(r) for r in rows], run_id, result
-            )
+            pages = [_loaded(r) for r in rows]
+            blocks, elements, metas, parsed = segment_batch(pages, run_id, result, limits)
+            warehouse.set_page_status(con, status_frame(p for p in pages if p.status != "ok"))
             written = warehouse.write_segments(con, blocks, elements, metas)
             result.counts["blocks_written"] += written
             result.counts["pages_segmented"] += parsed
@@ -235,6 +257,21 @@ def _loaded(rec: dict) -> LoadedPage:
         rec["content_hash"],
         rec["encoding"],
         "ok",
+    )
+
+
+def status_frame(pages: Iterable[LoadedPage]) -> pl.DataFrame:
+    """(page_id, content_hash, status, error) of page versions given a status after loading."""
+    rows = [(p.page_id, p.content_hash or "", p.status, p.error) for p in pages]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "page_id": pl.String,
+            "content_hash": pl.String,
+            "status": pl.String,
+            "error": pl.String,
+        },
+        orient="row",
     )
 
 
@@ -304,14 +341,22 @@ def _article_rows(
     stats: SiteStats,
     models: dict[str, SiteModel],
     run_id: str,
+    limits: PageLimits,
+    failures: list[str],
 ) -> pl.DataFrame:
-    """Articles of a batch of page versions, decided from their stored frames."""
+    """Articles of a batch of page versions, decided from their stored frames, each page held
+    to the time limit (a page past it gets a 'timeout' status row instead)."""
     blocks, elements, metas = warehouse.read_segments(con, keys)
     pages = warehouse.read_page_info(con, keys)
-    articles = extract_articles(blocks, elements, metas, stats)
+    articles, timeouts = decide_within(blocks, elements, metas, stats, limits, extract_articles)
     now = _now()
     rows = []
     for rec in pages.iter_rows(named=True):
+        if rec["page_id"] in timeouts:
+            reason = f"{rec['location']}: {timeouts[rec['page_id']]}"
+            failures.append(f"{rec['page_id']}: timeout: {reason}")
+            rows.append({**rec, "status": "timeout", "error": reason})
+            continue
         article = articles.get(rec["page_id"], Article())
         rows.append(
             {
@@ -343,26 +388,35 @@ def _article_rows(
 
 
 def extract_batches(
-    con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]], run_id: str, failures: list[str]
+    con: duckdb.DuckDBPyConnection,
+    keys: list[tuple[str, str]],
+    run_id: str,
+    failures: list[str],
+    limits: PageLimits | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Article rows for the page versions ``keys``, a batch at a time; only reads ``con`` (the
     parallel extraction steps call it on a read-only connection). The cross-page counts come
-    from the merged partition counts, not from a read of every block."""
+    from the merged partition counts, not from a read of every block. A page that runs past
+    the per-page time limit gets a row with ``status`` 'timeout' and no article
+    (``warehouse.write_articles`` stores the status on the page)."""
+    limits = limits or PageLimits.of()
     models = site_models(warehouse.read_boilerplate(con))
     stats = partition_counts.merged_stats(con)
     for batch in _batches(keys, BATCH):
         try:
-            yield _article_rows(con, batch, stats, models, run_id)
+            yield _article_rows(con, batch, stats, models, run_id, limits, failures)
         except Exception as exc:  # a failing batch is retried page by page
-            yield _one_by_one(con, batch, stats, models, run_id, failures, exc)
+            yield _one_by_one(con, batch, stats, models, run_id, failures, exc, limits)
 
 
-def extract(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+def extract(
+    con: duckdb.DuckDBPyConnection, run_id: str, limits: PageLimits | None = None
+) -> StageResult:
     """(Re-)extract the articles of pages that are new or whose site model changed."""
     keys = warehouse.pages_needing_articles(con, EXTRACTOR_VERSION)
     result = StageResult(counts={"extracted": 0})
     with warehouse.transaction(con):
-        for articles in extract_batches(con, keys, run_id, result.failures):
+        for articles in extract_batches(con, keys, run_id, result.failures, limits):
             result.counts["extracted"] += warehouse.write_articles(con, articles)
         warehouse.mark_stage(con, "articles", run_id)
     return summarize_articles(con, result)
@@ -391,12 +445,13 @@ def _one_by_one(
     run_id: str,
     failures: list[str],
     first_error: Exception,
+    limits: PageLimits,
 ) -> pl.DataFrame:
     """Articles of a batch that failed as a whole, page by page; failing pages are recorded."""
     frames = []
     for key in keys:
         try:
-            frames.append(_article_rows(con, [key], stats, models, run_id))
+            frames.append(_article_rows(con, [key], stats, models, run_id, limits, failures))
         except Exception as exc:
             failures.append(f"{key[0]}: {type(exc).__name__}: {exc} (batch: {first_error!r})")
     frames = [f for f in frames if f.height]

@@ -1,7 +1,8 @@
 """Page bytes to text, as a browser decodes them.
 
 In order: byte-order mark, valid UTF-8 (whatever the page declares), the HTTP/meta charset the
-page declares, then charset-normalizer's detection for the rest.
+page declares (unless it claims UTF-8 and the bytes are not), then windows-1252 when the bytes
+read cleanly in it, then charset-normalizer's detection for the rest.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import codecs
 import re
 
 from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
 
+#: Legacy bytes whose windows-1252 reading is messier than this go to charset-normalizer.
+CP1252_MAX_MESS = 0.2
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -37,14 +41,17 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
         raw.decode("utf-8")
         if not raw.isascii():
             return "utf-8"
+        valid_utf8 = True
     except UnicodeDecodeError:
-        pass
+        valid_utf8 = False
     candidates = [(declared, False)] if declared else []
     match = _META_CHARSET.search(raw[:4096])
     if match:
         candidates.append((match.group(1).decode("ascii", "ignore"), True))
     for name, in_meta in candidates:
         codec = _known_codec(name) if name else None
+        if codec == "utf-8" and not valid_utf8 and not _mostly_utf8(raw):
+            continue  # a false UTF-8 claim (a cp1252 page saying utf-8): detect instead
         if codec:
             # As browsers do: latin-1 and ASCII labels mean windows-1252, and a UTF-16 label
             # inside an ASCII-readable <meta> cannot be true (the bytes would not be readable).
@@ -58,11 +65,35 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _reads_as_cp1252(raw):
+        return "cp1252"
     wide_ok = b"\x00" in raw[:4096]  # UTF-16/32 text always has NUL bytes
     for guess in from_bytes(raw[:200_000]):
         if wide_ok or not guess.encoding.startswith(("utf_16", "utf_32")):
             return guess.encoding
     return "cp1252"
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether bytes that are not valid UTF-8 are still mostly UTF-8 (a few stray bytes in a
+    UTF-8 page, kept as U+FFFD), rather than legacy text whose every accented letter is an
+    invalid sequence: valid multi-byte characters outnumber the invalid bytes."""
+    text = raw[:200_000].decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - invalid >= invalid
+
+
+def _reads_as_cp1252(raw: bytes) -> bool:
+    """Whether undeclared (or falsely declared) legacy bytes read cleanly as windows-1252, which
+    browsers in Western locales assume: charset-normalizer's ranking confuses it with cp1250
+    and cp1257 on Western text ("crème" read as "crčme"). Cyrillic or Central European text in
+    cp1252 is messy ("Ïðàâèòåëüñòâî", mess ratio > 1) and goes to the detector."""
+    try:
+        text = raw[:60_000].decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return mess_ratio(text, CP1252_MAX_MESS) < CP1252_MAX_MESS
 
 
 def decode_with(raw: bytes, encoding: str) -> str:

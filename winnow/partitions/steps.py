@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from winnow import EXTRACTOR_VERSION, stages, warehouse
+from winnow.limits import PageLimits
 from winnow.partitions.keys import WarcPartition
 from winnow.pipeline import load_page
 from winnow.sources.warc import iter_warc
@@ -65,6 +66,7 @@ class _Chunks:
     def __init__(self, store: Warehouse, key: str, run_id: str, size: int, report: StepReport):
         self.store, self.key, self.run_id, self.size, self.report = store, key, run_id, size, report
         self.loaded_at, self.number = _now(), 0
+        self.limits = PageLimits.of()
         self.refs: list = []
         self.pages: list = []
 
@@ -79,12 +81,13 @@ class _Chunks:
         if not self.pages:
             return
         name = _chunk_name(self.key, self.number)
+        result = stages.StageResult()
+        readable = [page for page in self.pages if page.raw is not None and page.status == "ok"]
+        frames = stages.segment_batch(readable, self.run_id, result, self.limits)[:3]
+        self.report.failures.extend(result.failures)
+        # After segmenting: a page quarantined while parsing is staged with its status.
         frame = stages._pages_frame(self.pages, self.run_id, self.loaded_at, self.refs, self.key)
         self.store.stage("pages", name, frame)
-        result = stages.StageResult()
-        readable = [page for page in self.pages if page.raw is not None]
-        frames = stages.segment_batch(readable, self.run_id, result)[:3]
-        self.report.failures.extend(result.failures)
         for table, table_frame in zip(_SEGMENT_TABLES, frames, strict=True):
             self.store.stage(table, name, table_frame)
         self.refs, self.pages, self.number = [], [], self.number + 1
@@ -108,7 +111,7 @@ def read_warc_partition(
             tally["skipped_duplicate"] += 1  # a URL twice in one file: its first record counts
             continue
         seen.add(ref.page_id)
-        page = load_page(ref)
+        page = load_page(ref, chunks.limits)
         if page.error:
             report.failures.append(page.error)
         chunks.add(ref, page)

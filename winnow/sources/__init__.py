@@ -71,4 +71,4 @@ def iter_page_refs(spec: SourceSpec, tally: Counter | None = None) -> Iterator[P
         for candidate in select(url_candidates(spec.web.urls, spec.path), spec.web):
             yield PageRef(candidate.url, spec.name, candidate.url, site=spec.site)
     elif spec.kind == "manifest" and spec.path is not None:
-        yield from iter_manifest(spec.path, spec.name, spec.site)
+        yield from iter_manifest(spec.path, spec.name, spec.site, spec.allow_outside)

@@ -10,6 +10,9 @@
         kind: files             # every page file below a folder
         path: inbox
         site: example.com       # optional: one site for all pages of the source
+        allow_outside: false    # optional: true lets pages lie outside the folder (symlinks,
+                                # a manifest's ../ or absolute paths); default: such a page
+                                # is an error row
       - name: wire
         kind: sitemap           # or feed, or urls: pages fetched over HTTP (web_config.py)
         url: https://news.example/sitemap.xml
@@ -44,8 +47,9 @@ DEFAULT_INCLUDE = (
     "**/*.txt.gz",
 )
 _TEXT_SUFFIXES = (".txt", ".txt.gz")
+MAX_CONFIG_BYTES = 1_000_000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_ALLOWED = {"name", "kind", "path", "site", "include", "description"}
+_ALLOWED = {"name", "kind", "path", "site", "include", "description", "allow_outside"}
 
 
 class SourceError(ValueError):
@@ -63,15 +67,24 @@ class SourceSpec:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     description: str = ""
     web: WebScope | None = None  # what a web source (urls, sitemap, feed) fetches
+    allow_outside: bool = False  # pages may lie outside the source's folder (symlinks, ../)
 
 
 def load_sources(config: Path | str) -> list[SourceSpec]:
     """Read and validate the sources YAML; raises SourceError naming file, entry and problem."""
     config = Path(config)
+    if config.exists() and not config.is_file():
+        raise SourceError(f"{config}: the sources file is not a regular file")
+    if config.is_file() and config.stat().st_size > MAX_CONFIG_BYTES:
+        raise SourceError(f"{config}: over {MAX_CONFIG_BYTES:,} bytes, not a sources file")
     try:
         doc = yaml.safe_load(config.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SourceError(f"{config}: cannot read sources file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{config}: not a text (UTF-8) sources file: {exc.reason} at byte {exc.start}"
+        ) from exc
     except yaml.YAMLError as exc:
         raise SourceError(f"{config}: not valid YAML: {exc}") from exc
     entries = doc.get("sources") if isinstance(doc, dict) else None
@@ -120,7 +133,13 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     site = entry.get("site")
     if site is not None and not isinstance(site, str):
         raise SourceError(f"{where}: 'site' must be a domain name")
-    return SourceSpec(name, kind, path, site, tuple(include), str(entry.get("description", "")))
+    allow_outside = entry.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        raise SourceError(f"{where}: 'allow_outside' must be true or false")
+    description = str(entry.get("description", ""))
+    return SourceSpec(
+        name, kind, path, site, tuple(include), description, allow_outside=allow_outside
+    )
 
 
 def _web_spec(config: Path, where: str, name: str, kind: str, entry: dict) -> SourceSpec:

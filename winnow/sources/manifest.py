@@ -1,7 +1,8 @@
 """The ``manifest`` source: a JSON-lines file, one page per line, files relative to it.
 
 A malformed line costs only its own page: it is yielded with ``error`` set, named by file and
-line.
+line. So does a ``file`` that leads outside the manifest's folder (``../``, an absolute path
+elsewhere, a symlink out), unless the source sets ``allow_outside: true``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from winnow.records import PageRef, page_format
+from winnow.sources.contain import OutsideRoot, contained
 
 
-def iter_manifest(path: Path, source: str, site: str | None = None) -> Iterator[PageRef]:
-    """Pages of a JSON-lines manifest (``page_id``, ``file`` relative to it, ``url``, ``site``)."""
+def iter_manifest(
+    path: Path, source: str, site: str | None = None, allow_outside: bool = False
+) -> Iterator[PageRef]:
+    """Pages of a JSON-lines manifest (``page_id``, ``file`` relative to it, ``url``, ``site``);
+    each page's ``extra`` holds its ``line`` number."""
     base = path.parent
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
@@ -29,11 +34,17 @@ def iter_manifest(path: Path, source: str, site: str | None = None) -> Iterator[
                 )
                 continue
             if line.strip():
-                yield _manifest_ref(path, base, source, site, number, line)
+                yield _manifest_ref(path, base, source, site, number, line, allow_outside)
 
 
 def _manifest_ref(
-    path: Path, base: Path, source: str, site: str | None, number: int, line: str
+    path: Path,
+    base: Path,
+    source: str,
+    site: str | None,
+    number: int,
+    line: str,
+    allow_outside: bool,
 ) -> PageRef:
     where = f"{path}: line {number}"
     fallback_id = f"{source}/line-{number}"
@@ -52,7 +63,10 @@ def _manifest_ref(
         return PageRef(page_id, source, str(path), error=f"{where}: 'url' must be a string")
     if not isinstance(file, str) or not file:
         return PageRef(page_id, source, str(path), url=url, error=f"{where}: 'file' is missing")
-    location = (base / file).resolve()
+    try:
+        location = contained(base / file, base, allow_outside)
+    except OutsideRoot as exc:
+        return PageRef(page_id, source, str(path), url=url, error=f"{where}: file {file!r} {exc}")
     row_site = row.get("site") if isinstance(row.get("site"), str) else None
     return PageRef(
         page_id=page_id,
@@ -61,4 +75,5 @@ def _manifest_ref(
         url=url,
         site=row_site or site,
         fmt=page_format(file),
+        extra={"line": number},
     )

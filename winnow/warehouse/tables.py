@@ -97,13 +97,14 @@ def decompress(blob: bytes | None) -> bytes | None:
 
 
 def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
-    """Add page versions not stored yet; a failed read replaces the page's earlier failure."""
+    """Add page versions not stored yet; a page not read this time (an error, a file too
+    large: no content hash) replaces the page's earlier row of that kind."""
     if frame.is_empty():
         return 0
     with _registered(con, "incoming", frame):
         run(
             con,
-            "DELETE FROM pages p WHERE p.status = 'error' "
+            "DELETE FROM pages p WHERE p.content_hash = '' "
             "AND EXISTS (SELECT 1 FROM incoming i WHERE i.page_id = p.page_id)",
         )
         # A version seen again is current again (content can go A -> B -> A).
@@ -129,6 +130,13 @@ def pages_without_blocks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]
         "SELECT 1 FROM page_blocks b WHERE b.page_id = p.page_id "
         "AND b.content_hash = p.content_hash) ORDER BY page_id"
     ).fetchall()
+
+
+def _keys_frame(keys: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"page_id": [k[0] for k in keys], "content_hash": [k[1] for k in keys]},
+        schema={"page_id": pl.String, "content_hash": pl.String},
+    )
 
 
 def read_pages(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> pl.DataFrame:
@@ -274,7 +282,32 @@ def pages_needing_articles(
     ).fetchall()
 
 
+def set_page_status(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Give page versions (page_id, content_hash) the ``status`` and ``error`` of ``frame``
+    (quarantined while parsing or extracting), and drop any article they had."""
+    if frame.is_empty():
+        return 0
+    with _registered(con, "quarantined", frame):
+        run(
+            con,
+            "UPDATE pages p SET status = q.status, error = q.error FROM quarantined q "
+            "WHERE p.page_id = q.page_id AND p.content_hash = q.content_hash",
+        )
+        run(
+            con,
+            "DELETE FROM articles a WHERE EXISTS (SELECT 1 FROM quarantined q "
+            "WHERE q.page_id = a.page_id AND q.content_hash = a.content_hash)",
+        )
+    return frame.height
+
+
 def write_articles(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Article rows, replaced by page; rows carrying a ``status`` (a page that ran out of
+    time) set that status on the page instead, and get no article. Returns the rows."""
+    if "status" in frame.columns:
+        failed = frame.filter(pl.col("status").is_not_null())
+        set_page_status(con, failed.select("page_id", "content_hash", "status", "error"))
+        frame = frame.filter(pl.col("status").is_null()).drop("status", "error")
     return _replace(con, "articles", frame, ("page_id",))
 
 
