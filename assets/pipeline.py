@@ -53,13 +53,37 @@ def pages(
     return dg.MaterializeResult(metadata=metadata(result, sources=", ".join(s.name for s in specs)))
 
 
-@dg.asset_check(asset=pages, description="page_id is unique among the latest page versions.")
+@dg.asset_check(
+    asset=pages, description="page_id (source-qualified) is unique among the latest versions."
+)
 def page_id_unique(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     with warehouse.reader(context) as con:
         passed, details = checks.page_ids_unique(con)
     return dg.AssetCheckResult(passed=passed, metadata=details)
+
+
+@dg.asset_check(
+    asset=pages,
+    description=(
+        "No source names two pages with one id; a repeat is kept as '<key>#N' (both pages get "
+        "articles) and listed here as a warning."
+    ),
+)
+def page_ids_unique_within_source(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.reader(context) as con:
+        passed, details = checks.ids_unique_within_source(con)
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "repeated_ids": details["repeated_ids"],
+            "pages": dg.MetadataValue.json(details["pages"]),
+        },
+    )
 
 
 @dg.asset_check(
@@ -255,6 +279,7 @@ ASSETS = [
 ]
 CHECKS = [
     page_id_unique,
+    page_ids_unique_within_source,
     pages_readable,
     fetch_failures_below_threshold,
     chrome_share_sane,

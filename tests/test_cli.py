@@ -203,7 +203,7 @@ def test_run_builds_warehouse(run_warehouse):
         assert counts["pages"] == 6 and counts["articles"] == 5
         assert counts["boilerplate"] > 0 and counts["site_models"] == 1
         status = dict(con.execute("SELECT page_id, status FROM latest_pages").fetchall())
-        assert status["gone"] == "error" and status["bridge"] == "ok"
+        assert status["herald/gone"] == "error" and status["herald/bridge"] == "ok"
     finally:
         con.close()
 
@@ -220,7 +220,8 @@ def test_query(run_warehouse):
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if "True" in line or "False" in line]
     assert len(lines) == 5
-    assert [line.split()[1] for line in lines] == ["bridge", "choir", "library", "market", "road"]
+    names = ["bridge", "choir", "library", "market", "road"]
+    assert [line.split()[1] for line in lines] == [f"herald/{name}" for name in names]
     assert all("True" in line for line in lines)
 
 

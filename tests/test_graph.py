@@ -15,7 +15,9 @@ DEMO = ROOT / "data" / "demo"
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """Rows of a demo JSON-lines file, page ids keyed as stored: '<source>/<id>'."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [{**row, "page_id": f"demo/{row['page_id']}"} for row in rows]
 
 
 @pytest.fixture(scope="module")

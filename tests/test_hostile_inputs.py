@@ -112,7 +112,7 @@ def test_manifest_paths_stay_under_the_source_folder(tmp_path):
         "sources:\n  - name: h\n    kind: manifest\n    path: ds/manifest.jsonl\n"
     )
     (spec,) = load_sources(tmp_path / "sources.yaml")
-    refs = {ref.page_id: ref for ref in iter_page_refs(spec)}
+    refs = {ref.page_id.removeprefix("h/"): ref for ref in iter_page_refs(spec)}
     for name in ("link", "up", "abs", "zero"):
         assert "outside the source's folder" in refs[name].error, name
         assert "manifest.jsonl: line" in refs[name].error
@@ -128,7 +128,7 @@ def test_allow_outside_reads_outside_but_still_only_regular_files(tmp_path):
     )
     (spec,) = load_sources(tmp_path / "sources.yaml")
     limits = PageLimits(10_000_000, 5.0)
-    pages = {ref.page_id: load_page(ref, limits) for ref in iter_page_refs(spec)}
+    pages = {ref.page_id.removeprefix("h/"): load_page(ref, limits) for ref in iter_page_refs(spec)}
     assert pages["up"].status == "ok" and pages["up"].raw == b"secret notes"
     assert pages["zero"].status == "not_regular" and "character device" in pages["zero"].error
     assert pages["fifo"].status == "not_regular" and "FIFO" in pages["fifo"].error
@@ -269,11 +269,12 @@ def test_winnow_run_stores_statuses_and_checks_hold(tmp_path, monkeypatch):
     con = warehouse.open_published(tmp_path / "wh.duckdb")
     try:
         statuses = dict(con.execute("SELECT page_id, status FROM latest_pages").fetchall())
-        assert statuses == {**EXPECTED, "slow": "timeout"}
+        expected = {**EXPECTED, "slow": "timeout"}
+        assert statuses == {f"h/{page_id}": status for page_id, status in expected.items()}
         with_article = {r[0] for r in con.execute("SELECT page_id FROM articles").fetchall()}
-        assert with_article == {"good", "cp1252"}
+        assert with_article == {"h/good", "h/cp1252"}
         text = con.execute(
-            "SELECT string_agg(text, ' ') FROM page_blocks WHERE page_id = 'cp1252'"
+            "SELECT string_agg(text, ' ') FROM page_blocks WHERE page_id = 'h/cp1252'"
         ).fetchone()[0]
         assert "crème brûlée" in text and "\ufffd" not in text
         assert checks.article_bodies_present(con)[0]

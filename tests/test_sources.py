@@ -200,7 +200,7 @@ def test_manifest_source_via_iter_page_refs(tmp_path):
     config = tmp_path / "s.yaml"
     config.write_text("sources:\n  - name: feed\n    kind: manifest\n    path: m.jsonl\n")
     (ref,) = iter_page_refs(load_sources(config)[0])
-    assert (ref.page_id, ref.source, ref.fmt) == ("p", "feed", "txt")
+    assert (ref.page_id, ref.source, ref.fmt) == ("feed/p", "feed", "txt")
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ MAX_BODY_CHROME_SHARE = 0.5
 
 
 def page_ids_unique(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
-    """Each page_id has exactly one latest version (and at most one row per content hash)."""
+    """Each page key has exactly one latest version (and at most one row per content hash)."""
     dupes = con.execute(
         "SELECT count(*) FROM (SELECT page_id, content_hash FROM pages "
         "GROUP BY ALL HAVING count(*) > 1)"
@@ -26,6 +26,19 @@ def page_ids_unique(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
         0
     ][0]
     return dupes == 0 and latest == 0, {"duplicate_versions": dupes, "duplicate_latest": latest}
+
+
+def ids_unique_within_source(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
+    """No source names two pages with one id (``winnow.sources.identity``): a repeat is kept
+    under ``<key>#N`` with ``duplicate_of``, and listed here."""
+    rows = con.execute(
+        "SELECT page_id, duplicate_of, source, error FROM latest_pages "
+        "WHERE duplicate_of IS NOT NULL ORDER BY source, page_id"
+    ).fetchall()
+    return not rows, {
+        "repeated_ids": len(rows),
+        "pages": {page_id: f"{source}: repeats {first}" for page_id, first, source, _ in rows[:20]},
+    }
 
 
 def pages_readable(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:

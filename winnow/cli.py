@@ -112,11 +112,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
         pages = 0
         for ref in iter_page_refs(spec):
             pages += 1
-            if ref.error:
+            problem = ref.error or _page_problem(ref)
+            if problem:
                 problems += 1
-                console.print(f"[red]{ref.error}[/red]")
+                console.print(f"[red]{problem}[/red]", soft_wrap=True)
         console.print(f"source '{spec.name}' ({spec.kind}, {spec.path}): {pages} pages")
     return 1 if problems else 0
+
+
+def _page_problem(ref) -> str | None:  # noqa: ANN001 - a winnow.records.PageRef
+    """What ``validate`` can tell of a page without reading it: a repeated id, a file that is
+    missing or is not a regular file."""
+    import stat
+
+    where = f"source '{ref.source}'" + (f" line {ref.extra['line']}" if "line" in ref.extra else "")
+    if "duplicate" in ref.extra:
+        return f"{where}: {ref.extra['duplicate']}; both are kept, this one as {ref.page_id!r}"
+    if ref.warc is not None or ref.location.startswith(("http://", "https://")):
+        return None
+    try:
+        mode = Path(ref.location).stat().st_mode
+    except OSError as exc:
+        return f"{where}: {ref.location}: {exc.strerror}"
+    return None if stat.S_ISREG(mode) else f"{where}: {ref.location}: not a regular file"
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -150,8 +168,13 @@ def cmd_why(args: argparse.Namespace) -> int:
 
     con = warehouse.open_published(_settings(args).warehouse)
     try:
-        frame = warehouse.query_frame(con, WHY_SQL, [args.page_id])
-        beliefs = _classifier_beliefs(con, args.page_id) if not frame.is_empty() else None
+        keys = _page_keys(con, args.page_id)
+        if len(keys) > 1:
+            console.print(f"[red]{args.page_id!r} names {len(keys)} pages: {', '.join(keys)}[/red]")
+            return 1
+        page_id = keys[0] if keys else args.page_id
+        frame = warehouse.query_frame(con, WHY_SQL, [page_id])
+        beliefs = _classifier_beliefs(con, page_id) if not frame.is_empty() else None
     finally:
         con.close()
     if frame.is_empty():
@@ -161,8 +184,19 @@ def cmd_why(args: argparse.Namespace) -> int:
         frame = frame.join(beliefs, on="block_index", how="left").select(
             "block_index", "tag", "text", "kept", "p_article", "decision", "reason"
         )
-    _print_frame(frame, title=f"blocks of {args.page_id}")
+    _print_frame(frame, title=f"blocks of {page_id}")
     return 0
+
+
+def _page_keys(con, given: str) -> list[str]:  # noqa: ANN001 - a duckdb connection
+    """The stored keys ``given`` names: itself, or the page one source names so (a bare id:
+    "bridge" -> "demo/bridge"); more than one when several sources name it."""
+    rows = con.execute(
+        "SELECT DISTINCT page_id FROM latest_pages WHERE page_id = ? "
+        "OR page_id = source || '/' || ? ORDER BY 1",
+        [given, given],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _classifier_beliefs(con, page_id: str):  # noqa: ANN001, ANN202 - duckdb con, polars frame

@@ -97,6 +97,7 @@ def _pages_frame(
             "content_type": [ref.content_type for ref in refs],
             "fetched_at": [ref.fetched_at for ref in refs],
             "partition_key": [partition_key] * len(pages),
+            "duplicate_of": [ref.extra.get("duplicate_of") for ref in refs],
         },
         schema_overrides={
             "bytes": pl.Int64,
@@ -109,6 +110,7 @@ def _pages_frame(
             "content_type": pl.String,
             "fetched_at": pl.Datetime("us"),
             "partition_key": pl.String,
+            "duplicate_of": pl.String,
         },
     ).unique(subset=["page_id", "content_hash"], keep="first", maintain_order=True)
 

@@ -54,10 +54,12 @@ def iter_page_refs(spec: SourceSpec, tally: Counter | None = None) -> Iterator[P
     """Every page the source names, in a stable order; ``tally`` counts what a source passes
     over (records of a WARC file that are not pages).
 
-    A ``urls`` source names its pages (page_id = the normalised URL); the pages of a sitemap or
-    feed are only known once it is fetched, so they are not listed here (the crawler finds them).
+    Keys include the source (``winnow.sources.identity``). A ``urls`` source names its pages
+    (page_id = the normalised URL); the pages of a sitemap or feed are only known once it is
+    fetched, so they are not listed here (the crawler finds them).
     """
     from winnow.sources.files import file_refs
+    from winnow.sources.identity import keyed
     from winnow.sources.manifest import iter_manifest
     from winnow.sources.scope import select
     from winnow.sources.urls import url_candidates
@@ -71,4 +73,5 @@ def iter_page_refs(spec: SourceSpec, tally: Counter | None = None) -> Iterator[P
         for candidate in select(url_candidates(spec.web.urls, spec.path), spec.web):
             yield PageRef(candidate.url, spec.name, candidate.url, site=spec.site)
     elif spec.kind == "manifest" and spec.path is not None:
-        yield from iter_manifest(spec.path, spec.name, spec.site, spec.allow_outside)
+        pages = iter_manifest(spec.path, spec.name, spec.site, spec.allow_outside)
+        yield from keyed(pages, spec.name)  # <source>/<id>, repeats numbered and reported

@@ -102,8 +102,14 @@ def expected_columns() -> frozenset[tuple[str, str, str]]:
 
 
 def verify(con: duckdb.DuckDBPyConnection, where: str) -> None:
-    """SchemaError naming each missing table, missing column or column of another type."""
-    refuse_newer(con, where)
+    """SchemaError naming each missing table, missing column or column of another type; a
+    file from an older Winnow is named as such (the next run migrates it)."""
+    version = refuse_newer(con, where)
+    if version < latest_version():
+        raise SchemaError(
+            f"{where}: written by an older Winnow (schema version {version}, this one expects "
+            f"{latest_version()}); the next run (make run, or winnow run) upgrades it"
+        )
     found = {(t, c): d for t, c, d in con.execute(_COLUMNS_SQL).fetchall()}
     tables = {t for t, _ in found}
     problems = []
