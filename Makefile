@@ -17,8 +17,9 @@ setup:
 	@cmp -s orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || \
 		cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# `make run FRESH=1` starts from an empty warehouse (after switching sources, say).
 run: setup
-	$(UV) run --locked python -m orchestration.run_once
+	$(UV) run --locked python -m orchestration.run_once $(if $(FRESH),--fresh)
 
 test: setup
 	$(UV) run --locked pytest

@@ -37,6 +37,7 @@ def pages(
     sources: SourcesResource,
     fetcher: FetcherResource,
 ) -> dg.MaterializeResult:
+    context.log.info(f"sources {sources.config_path}, warehouse {warehouse.path}")
     specs = fetched_specs(sources.specs())  # warc sources: one partition per file (warc_pages)
     options = fetcher.options(sources.config_path)
     with warehouse.writer(context) as con:

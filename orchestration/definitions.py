@@ -1,5 +1,7 @@
 """The Dagster code location: assets, checks, job, schedule, sensor and resources."""
 
+import sys
+
 import dagster as dg
 
 from assets import ASSETS, CHECKS
@@ -9,7 +11,7 @@ from orchestration.resources import SourcesResource, WarehouseResource
 from orchestration.schedules import nightly
 from orchestration.sensors import inbox_sensor
 from orchestration.warc_sensor import warc_sensor
-from winnow.settings import resolve
+from winnow.settings import origin, resolve
 
 
 def build_defs() -> dg.Definitions:
@@ -35,4 +37,14 @@ def build_defs() -> dg.Definitions:
     )
 
 
+def announce() -> None:
+    """Say which sources and warehouse the code location uses (``make ui`` prints it where
+    ``dagster dev`` starts; each ``pages`` run also logs it)."""
+    settings = resolve()
+    names = ("sources", "warehouse")
+    shown = (f"{name} {getattr(settings, name)} ({origin(name)})" for name in names)
+    print(f"winnow: {', '.join(shown)}", file=sys.stderr, flush=True)
+
+
 defs = build_defs()
+announce()

@@ -15,13 +15,24 @@ import dagster as dg
 import duckdb
 
 from orchestration.monitor import WORKER_TAG, worker_identity
-from winnow.settings import ROOT, resolve
+from winnow.settings import ROOT, Settings, SettingsError, resolve
 from winnow.sources import SourceSpec, load_sources
 from winnow.warehouse import Published, Warehouse
 
 __all__ = ["ROOT", "SourcesResource", "WarehouseResource"]
 
-_SETTINGS = resolve()
+
+def _import_time_settings() -> Settings:
+    """The settings for the resources' defaults. A bad value must not make importing this
+    module fail with a traceback: whoever runs (``make run``, the code location) resolves
+    again and reports it in one line."""
+    try:
+        return resolve()
+    except SettingsError:
+        return Settings()
+
+
+_SETTINGS = _import_time_settings()
 
 
 def _log(context: Any) -> Callable[[str], None]:

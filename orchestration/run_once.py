@@ -7,6 +7,7 @@ non-zero when any step or any error-severity check fails.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import sys
@@ -26,7 +27,7 @@ from orchestration.jobs import ingest_job
 from orchestration.monitor import WORKER_TAG, reap_dead_runs, wait_for_writing_runs, worker_identity
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow.partitions.keys import day_key
-from winnow.settings import origin, resolve
+from winnow.settings import Settings, SettingsError, origin, resolve
 from winnow.sources import SourceError, load_sources
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -104,30 +105,25 @@ def _one_make_run(home: Path) -> Iterator[None]:
         yield
 
 
-def main() -> int:
-    settings = resolve()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description="the ingest job once")
+    parser.add_argument(
+        "--fresh", action="store_true", help="start from an empty warehouse (make run FRESH=1)"
+    )
+    fresh = parser.parse_args(argv).fresh
     level = os.environ.get("WINNOW_LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         print(f"WINNOW_LOG_LEVEL={level!r}: expected one of {', '.join(LOG_LEVELS)}")
         return 2
-    for name in ("sources", "warehouse"):
-        print(f"{name}: {getattr(settings, name)} ({origin(name)})", flush=True)
     try:
+        settings = resolve()
+        for name in ("sources", "warehouse"):
+            print(f"{name}: {getattr(settings, name)} ({origin(name)})", flush=True)
         load_sources(settings.sources)  # a configuration mistake is one line, before any run
-    except SourceError as exc:
+    except (SourceError, SettingsError) as exc:
         print(f"not started: {' '.join(str(exc).split())}")
         return 2
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:  # no instance to record the run in or to queue behind
-        result = materialize_all(log_level=level)
-    else:
-        # The run is recorded in DAGSTER_HOME (make ui shows it) and queues behind writing runs
-        # the daemon launched (schedule, sensor, UI).
-        with _one_make_run(Path(home)), dg.DagsterInstance.get() as instance:
-            for run_id in reap_dead_runs(instance):
-                print(f"marked run {run_id} failed: its worker process is gone")
-            wait_for_writing_runs(instance, lambda line: print(line, flush=True))
-            result = materialize_all(instance=instance, log_level=level)
+    result = _run(settings, level, fresh)
     problems = failure_lines(result)
     if not result.success or problems:
         print(f"run {result.run_id} of job ingest failed:")
@@ -144,6 +140,40 @@ def main() -> int:
         con.close()
     print(f"run {result.run_id} of job ingest published {settings.warehouse}")
     return 0
+
+
+def _run(settings: Settings, level: str, fresh: bool) -> dg.ExecuteInProcessResult:
+    """The job, recorded in ``DAGSTER_HOME`` when set (``make ui`` shows it) behind any writing
+    run the daemon launched (schedule, sensor, UI); ``fresh`` empties the working state first,
+    once no other run writes."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:  # no instance to record the run in or to queue behind
+        _fresh_start(settings, fresh)
+        return materialize_all(*_resources(settings), log_level=level)
+    with _one_make_run(Path(home)), dg.DagsterInstance.get() as instance:
+        for run_id in reap_dead_runs(instance):
+            print(f"marked run {run_id} failed: its worker process is gone")
+        wait_for_writing_runs(instance, lambda line: print(line, flush=True))
+        _fresh_start(settings, fresh)
+        return materialize_all(*_resources(settings), instance=instance, log_level=level)
+
+
+def _resources(settings: Settings) -> tuple[WarehouseResource, SourcesResource]:
+    """The resources of the settings just printed (not those resolved at import)."""
+    work_dir = str(settings.work_dir) if settings.work_dir else None
+    return (
+        WarehouseResource(path=str(settings.warehouse), work_dir=work_dir),
+        SourcesResource(config_path=str(settings.sources)),
+    )
+
+
+def _fresh_start(settings: Settings, fresh: bool) -> None:
+    if fresh:
+        from winnow.warehouse import Warehouse
+
+        store = Warehouse(settings.warehouse, settings.work_dir)
+        store.fresh(lambda line: print(line, flush=True))
+        print(f"fresh start: the working state in {store.work_dir} was emptied", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def _print_frame(frame, title: str | None = None) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     from winnow.pipeline import extract_dataset
 
+    _settings(args)  # prints the page limits it applies (extract_dataset reads the same)
     dataset = Path(args.dataset_dir)
     if not (dataset / "manifest.jsonl").is_file():
         console.print(f"[red]{dataset}: no manifest.jsonl in this folder[/red]")
@@ -216,15 +217,22 @@ def _classifier_beliefs(con, page_id: str):  # noqa: ANN001, ANN202 - duckdb con
     return explained.select("block_index", "p_article", "kept")
 
 
+#: The settings each command prints before it starts (``run``: sources and warehouse).
+SHOWN = {
+    "validate": ("sources",),
+    "query": ("warehouse",),
+    "why": ("warehouse",),
+    "extract": ("max_page_bytes", "page_seconds"),  # a dataset folder, no sources or warehouse
+}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     """The one configuration (flags, then env, then defaults); says which files it uses."""
     flags = {k: getattr(args, k, None) for k in ("sources", "warehouse")}
     settings = resolve(**flags)
     if not getattr(args, "_announced", False):
         args._announced = True
-        shown = ["warehouse"] if args.command in ("query", "why") else ["sources", "warehouse"]
-        if args.command == "validate":
-            shown = ["sources"]
+        shown = SHOWN.get(args.command, ("sources", "warehouse"))
         for name in shown:
             console.print(f"{name}: {getattr(settings, name)} ({origin(name, **flags)})")
     return settings
