@@ -306,7 +306,9 @@ def test_frame_helper_is_arrow_compatible(tmp_path):
     assert path.name == "a_b_c.parquet" and pl.read_parquet(path)["v"].to_list() == [1, 2]
 
 
-@pytest.mark.parametrize("stage", ["pages", "articles", "publish"])
+@pytest.mark.parametrize(
+    "stage", ["pages", "page_blocks", "boilerplate", "articles", "story_clusters", "publish"]
+)
 def test_sigkill_mid_run_then_one_more_run_equals_a_clean_run(tmp_path, stage):
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     for root in (clean, killed):
@@ -359,3 +361,48 @@ def _content(path: Path) -> dict[str, list]:
     finally:
         con.close()
     return out
+
+
+def test_two_make_runs_take_turns_while_winnow_query_polls(tmp_path):
+    """``make run & make run`` with ``winnow query`` polling throughout: both runs succeed, one
+    after the other (the second says it waits, and for how long), and every query either
+    finds no warehouse yet (before the first publish) or reads a whole run."""
+    import dagster as dg
+
+    (tmp_path / "extra").mkdir()
+    _add_pages(tmp_path, 3, "a")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: extra\n    kind: files\n    path: extra\n")
+    home, db = tmp_path / "home", tmp_path / "warehouse.duckdb"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
+    env = {**_env(), "WINNOW_SOURCES": str(sources), "WINNOW_WAREHOUSE": str(db)}
+    env["DAGSTER_HOME"] = str(home)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "orchestration.run_once"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    queries = []
+    while any(run.poll() is None for run in runs):
+        query = [sys.executable, "-m", "winnow.cli", "query", "SELECT count(*) FROM pages"]
+        done = subprocess.run(query, cwd=ROOT, env=env, capture_output=True, text=True)
+        queries.append((done.returncode, done.stdout, done.stderr))
+    outs = [run.communicate()[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outs
+    assert sum("waiting for another make run to finish" in out for out in outs) == 1, outs
+    assert sum("waited " in out and " s for it" in out for out in outs) == 1
+    assert len(queries) >= 3
+    for code, out, err in queries:
+        assert code == 0 and "│ 3 " in out or code == 3 and "no warehouse here yet" in err, err
+    assert any(code == 0 for code, _, _ in queries)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = sorted(instance.get_run_records(), key=lambda r: r.start_time)
+    assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS] * 2
+    assert records[0].end_time <= records[1].start_time  # one writer at a time
