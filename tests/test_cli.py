@@ -313,6 +313,7 @@ def test_why_shows_slot_decision_for_rotating_text(tmp_path):
     assert by_text[ROTATING] == "boilerplate"
 
 
+@pytest.mark.reliability
 def test_query_while_a_writer_holds_the_file_says_so(tmp_path):
     import duckdb
 

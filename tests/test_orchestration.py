@@ -103,6 +103,7 @@ def _home(tmp_path):
     return home
 
 
+@pytest.mark.reliability
 def test_instance_limits_writing_runs_to_one(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(_home(tmp_path)))
     with dg.DagsterInstance.get() as instance:
@@ -160,6 +161,7 @@ def test_killed_run_is_marked_failed_on_the_next_start(tmp_path):
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
 
 
+@pytest.mark.reliability
 def test_live_worker_is_not_reaped():
     from orchestration.monitor import worker_alive, worker_identity
 
