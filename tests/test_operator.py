@@ -280,3 +280,25 @@ def test_make_run_is_quiet_fresh_on_request_and_ends_a_failure_with_its_cause(tm
         dg.DagsterRunStatus.SUCCESS,
         dg.DagsterRunStatus.SUCCESS,
     ]
+
+
+def test_the_ui_code_location_says_which_sources_and_warehouse_it_uses(tmp_path):
+    """What ``make ui`` loads: the definitions print their settings and their resources use
+    them (the UI's runs write where the message says)."""
+    sources, db = _source(tmp_path, "alpha"), tmp_path / "w.duckdb"
+    show = (
+        "from orchestration.definitions import defs\n"
+        "print(defs.resources['warehouse'].path, defs.resources['sources'].config_path)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", show],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(WINNOW_SOURCES=sources, WINNOW_WAREHOUSE=db),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    expected = f"winnow: sources {sources} (WINNOW_SOURCES), warehouse {db} (WINNOW_WAREHOUSE)"
+    assert expected in done.stderr
+    assert done.stdout.split() == [str(db), str(sources)]
