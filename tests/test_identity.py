@@ -95,3 +95,27 @@ def test_validate_reports_the_repeated_id(tmp_path):
     err = " ".join(done.stderr.split())
     assert "source 'beta' line 3: page id 'story' repeats line 2" in err
     assert "'beta/story#2'" in err
+
+
+def test_quotes_nul_and_unicode_in_ids_are_stored_as_given(tmp_path):
+    """Ids reach SQL only as bound parameters and Arrow columns, never as SQL text."""
+    ids = ["o'brien\"; DROP TABLE pages; --", "nul\x00byte", "Zürich–Kraków 東京 🗞"]
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    rows = []
+    for n, page_id in enumerate(ids):
+        (folder / f"{n}.html").write_text(_page(f"Story {n}", f"Odd id number {n} was read."))
+        rows.append(json.dumps({"page_id": page_id, "file": f"{n}.html", "site": "odd.example"}))
+    (folder / "manifest.jsonl").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - name: odd\n    kind: manifest\n    path: odd/manifest.jsonl\n")
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        stages.ingest(con, load_sources(config), "r1")
+        for stage in (stages.segment, stages.learn, stages.extract):
+            stage(con, "r1")
+        stored = {r[0] for r in con.execute("SELECT page_id FROM articles").fetchall()}
+        assert stored == {f"odd/{page_id}" for page_id in ids}
+        assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == 3
+    finally:
+        con.close()
