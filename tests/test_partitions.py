@@ -71,7 +71,8 @@ def test_only_changed_partitions_are_recounted(con):
     stages.segment(con, "r3")
     done = counts.recount(con, "r3")
     assert done["partitions"] == 4 and done["partitions_recounted"] == 2
-    assert done["pages_recounted"] < 60
+    assert done["sites_recounted"] == 1 and done["changed_sites"] == ["harborgazette.example"]
+    assert done["pages_recounted"] < 20
     assert _sorted(counts.merged_model(con)).equals(_sorted(learn(warehouse.model_blocks(con))))
 
 
@@ -131,3 +132,27 @@ def test_a_new_partition_re_extracts_only_the_sites_whose_model_changed(con):
         "SELECT count(*) FROM latest_pages WHERE site = 'harborgazette.example' AND status = 'ok'"
     ).fetchall()[0][0]
     assert len(todo) == total
+
+
+def test_learning_merges_only_the_changed_sites_and_equals_a_full_learn(con):
+    stages.learn(con, "r1")
+    before = warehouse.query_frame(con, "SELECT site, run_id FROM site_models")
+    assert before["site"].n_unique() > 1
+    page_id, raw = con.execute(
+        "SELECT page_id, raw_zlib FROM pages WHERE site = 'harborgazette.example' LIMIT 1"
+    ).fetchall()[0]
+    new = warehouse.decompress(raw).replace(b"</body>", b"<p>A late correction.</p></body>")
+    page = stages.LoadedPage(
+        page_id, "demo", "x", None, "harborgazette.example", "html", new, sha256(new).hexdigest(),
+        "utf-8", "ok",
+    )  # fmt: skip
+    frame = stages._pages_frame([page], "r2", stages._now(), partition_key="cc/night.warc.gz")
+    warehouse.write_pages(con, frame)
+    stages.segment(con, "r2")
+    result = stages.learn(con, "r2")
+    assert result.counts["sites_recounted"] == 1 and result.counts["sites_relearnt"] == 1
+    after = warehouse.query_frame(con, "SELECT site, run_id FROM site_models")
+    relearnt = after.filter(pl.col("run_id") == "r2")["site"].to_list()
+    assert relearnt == ["harborgazette.example"] and after.height == before.height
+    stored = warehouse.query_frame(con, "SELECT * FROM boilerplate")
+    assert _sorted(stored).equals(_sorted(learn(warehouse.model_blocks(con))))

@@ -30,7 +30,7 @@ from winnow.pipeline import segment as pipeline_segment
 from winnow.quarantine import decide_within, parse_within, screen
 from winnow.records import PageRef
 from winnow.sources import WEB_KINDS, SourceSpec, iter_page_refs
-from winnow.stories import cluster_stories
+from winnow.stories.incremental import refresh_sketches, stored_clusters
 
 BATCH = 200
 
@@ -307,21 +307,26 @@ def learn(
     learned_at = _now()
     with warehouse.transaction(con):
         recounted = partition_counts.recount(con, run_id)  # extraction's counts, window or not
-        if window_days is None:
-            table = partition_counts.merged_model(con)
+        changed = recounted.pop("changed_sites")
+        if window_days is None:  # only the sites whose counts changed are merged again
+            table = partition_counts.merged_model(con, changed)
         else:
             table = learn_boilerplate(warehouse.model_blocks(con, window_days))
         models = site_models(table)
         table = table.with_columns(
             pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
         )
-        warehouse.write_model(con, table, models_frame(models, run_id, learned_at))
+        frame = models_frame(models, run_id, learned_at)
+        if window_days is None:
+            warehouse.write_site_models(con, changed, table, frame)
+        else:
+            warehouse.write_model(con, table, frame)
         warehouse.mark_stage(con, "boilerplate", run_id)
     chrome = table.filter(pl.col("decision") == "boilerplate")
     result = StageResult(
         counts={
             **recounted,
-            "sites": len(models),
+            "sites_relearnt": len(models),
             "rows": table.height,
             "chrome_texts": chrome.filter(pl.col("kind") == "text").height,
             "chrome_slots": chrome.filter(pl.col("kind") == "slot").height,
@@ -461,15 +466,16 @@ def _one_by_one(
 
 
 def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
-    """Group syndicated copies of one story across the whole corpus."""
-    clusters = cluster_stories(warehouse.read_articles(con)).with_columns(
-        pl.lit(run_id).alias("run_id")
-    )
+    """Group syndicated copies of one story across the whole corpus: only new or changed
+    bodies are sketched, pairs come from the stored band keys (``winnow.stories.incremental``)."""
     with warehouse.transaction(con):
+        sketched = refresh_sketches(con)
+        clusters = stored_clusters(con).with_columns(pl.lit(run_id).alias("run_id"))
         warehouse.write_clusters(con, clusters)
         warehouse.mark_stage(con, "story_clusters", run_id)
     result = StageResult(
         counts={
+            **sketched,
             "clustered_pages": clusters.height,
             "clusters": clusters["cluster_id"].n_unique() if clusters.height else 0,
             "cross_site_clusters": (

@@ -40,17 +40,17 @@ _LATEST_BLOCKS = """
 """
 
 _MEMBERS = f"""
-    SELECT partition_key,
+    SELECT partition_key, site,
            bit_xor(hash(page_id, content_hash, block_index, fingerprint, signature) >> 1)::BIGINT
                AS members_hash,
            count(DISTINCT page_id) AS pages
-    FROM ({_LATEST_BLOCKS}) GROUP BY partition_key
+    FROM ({_LATEST_BLOCKS}) GROUP BY partition_key, site
 """
 
 _RECOUNT = f"""
     INSERT INTO partition_counts
     WITH blocks AS (
-        SELECT * FROM ({_LATEST_BLOCKS}) WHERE partition_key IN (SELECT partition_key FROM dirty)
+        SELECT l.* FROM ({_LATEST_BLOCKS}) l JOIN dirty d USING (partition_key, site)
     ),
     per_page AS (
         SELECT partition_key, site, fingerprint, page_id, count(*) AS in_page, min(text) AS text
@@ -74,17 +74,27 @@ _RECOUNT = f"""
 
 
 def recount(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    """Bring ``partition_counts`` up to date with the blocks, in the caller's transaction;
-    only partitions whose blocks changed are recounted. Returns what it did."""
+    """Bring ``partition_counts`` up to date with the blocks, in the caller's transaction.
+
+    Counts are kept per partition and site, and only the (partition, site) pairs whose blocks
+    changed are recounted: a night that brings new versions of a few pages from every file
+    recounts those pages' sites, not every file. Returns what it did, with the changed sites
+    in ``changed_sites`` (the sites whose model must be merged again).
+    """
     members = query_frame(con, _MEMBERS)
-    known = query_frame(con, "SELECT partition_key, members_hash, pages FROM partitions")
-    dirty = members.join(known, on=["partition_key", "members_hash", "pages"], how="anti")
-    gone = known.join(members, on="partition_key", how="anti").select("partition_key")
-    stale = pl.concat([dirty.select("partition_key"), gone])
+    known = query_frame(con, "SELECT partition_key, site, members_hash, pages FROM partition_sites")
+    pair = ["partition_key", "site"]
+    dirty = members.join(known, on=[*pair, "members_hash", "pages"], how="anti")
+    counted = query_frame(
+        con, "SELECT DISTINCT partition_key, site FROM partition_counts WHERE kind = 'site'"
+    )
+    gone = pl.concat([known.select(pair), counted]).unique().join(members, on=pair, how="anti")
+    stale = pl.concat([dirty.select(pair), gone])
     con.register("dirty", stale.to_arrow())
     try:
-        run(con, "DELETE FROM partition_counts WHERE partition_key IN (SELECT * FROM dirty)")
-        run(con, "DELETE FROM partitions WHERE partition_key IN (SELECT * FROM dirty)")
+        for table in ("partition_counts", "partition_sites"):
+            run(con, f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM dirty d "
+                "WHERE d.partition_key = t.partition_key AND d.site = t.site)")  # fmt: skip
         run(con, _RECOUNT)
     finally:
         con.unregister("dirty")
@@ -95,14 +105,17 @@ def recount(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     if marks.height:
         con.register("counted", marks.to_arrow())
         try:
-            run(con, "INSERT INTO partitions BY NAME SELECT * FROM counted")
+            run(con, "INSERT INTO partition_sites BY NAME SELECT * FROM counted")
         finally:
             con.unregister("counted")
+    partitions = set(members["partition_key"])
     return {
-        "partitions": members.height,
-        "partitions_recounted": dirty.height,
-        "partitions_dropped": gone.height,
+        "partitions": len(partitions),
+        "partitions_recounted": dirty["partition_key"].n_unique(),
+        "partitions_dropped": len(set(gone["partition_key"]) - partitions),
+        "sites_recounted": stale["site"].n_unique(),
         "pages_recounted": int(dirty["pages"].sum() or 0),
+        "changed_sites": sorted(set(stale["site"])),
     }
 
 
@@ -110,7 +123,7 @@ def _site_sizes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Pages per site summed over partitions, with the site's chrome threshold."""
     sizes = query_frame(
         con,
-        "SELECT site, sum(pages)::BIGINT AS site_pages FROM partition_counts "
+        "SELECT site, sum(pages)::BIGINT AS site_pages FROM scoped_counts "
         "WHERE kind = 'site' GROUP BY site",
     )
     return sizes.with_columns(
@@ -124,7 +137,7 @@ def _texts(con: duckdb.DuckDBPyConnection, sizes: pl.DataFrame) -> pl.DataFrame:
         con,
         "SELECT site, key AS fingerprint, sum(pages)::BIGINT AS pages, "
         "sum(occurrences)::BIGINT AS occurrences, max(max_in_page)::BIGINT AS max_in_page, "
-        "min(sample_text) AS sample_text FROM partition_counts WHERE kind = 'text' "
+        "min(sample_text) AS sample_text FROM scoped_counts WHERE kind = 'text' "
         "GROUP BY site, key HAVING sum(pages) >= 2 OR max(max_in_page) >= 2",
     )
     return repeated.join(sizes, on="site").with_columns(_text_decision())
@@ -132,7 +145,7 @@ def _texts(con: duckdb.DuckDBPyConnection, sizes: pl.DataFrame) -> pl.DataFrame:
 
 _SLOTS = """
     WITH slot_texts AS (
-        SELECT site, key AS signature, key2 AS fingerprint FROM partition_counts
+        SELECT site, key AS signature, key2 AS fingerprint FROM scoped_counts
         WHERE kind = 'slot_text' GROUP BY site, key, key2
     ),
     judged AS (
@@ -145,11 +158,11 @@ _SLOTS = """
     slots AS (
         SELECT site, key AS signature, sum(pages)::BIGINT AS pages,
                sum(occurrences)::BIGINT AS occurrences
-        FROM partition_counts WHERE kind = 'slot' AND key <> 0 GROUP BY site, key
+        FROM scoped_counts WHERE kind = 'slot' AND key <> 0 GROUP BY site, key
     )
     SELECT j.site, j.signature, s.pages, s.occurrences, z.site_pages, z.threshold,
            j.chrome_share,
-           (SELECT min(t.sample_text) FROM partition_counts t WHERE t.kind = 'text'
+           (SELECT min(t.sample_text) FROM scoped_counts t WHERE t.kind = 'text'
               AND t.site = j.site AND t.key = j.sample_key) AS sample_text
     FROM judged j JOIN slots s USING (site, signature) JOIN sizes z ON z.site = j.site
     WHERE s.pages >= z.threshold AND j.texts >= ? AND j.chrome_share >= ?
@@ -190,8 +203,24 @@ def _slots(con: duckdb.DuckDBPyConnection, sizes: pl.DataFrame, texts: pl.DataFr
     ).cast(BOILERPLATE_SCHEMA)
 
 
-def merged_model(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The ``boilerplate`` table from the merged partition counts (same as ``learn(blocks)``)."""
+def merged_model(con: duckdb.DuckDBPyConnection, sites: list[str] | None = None) -> pl.DataFrame:
+    """The ``boilerplate`` table from the merged partition counts (same as ``learn(blocks)``),
+    of every site or only of ``sites`` (a site's model depends on its own counts only)."""
+    scope = "SELECT * FROM partition_counts"
+    if sites is not None:
+        frame = pl.DataFrame({"site": sites}, schema={"site": pl.String})
+        con.register("model_sites", frame.to_arrow())
+        scope += " WHERE site IN (SELECT site FROM model_sites)"
+    run(con, f"CREATE OR REPLACE TEMP VIEW scoped_counts AS {scope}")
+    try:
+        return _merged_rows(con)
+    finally:
+        run(con, "DROP VIEW IF EXISTS scoped_counts")
+        if sites is not None:
+            con.unregister("model_sites")
+
+
+def _merged_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     sizes = _site_sizes(con)
     texts = _texts(con, sizes)
     text_rows = texts.select(

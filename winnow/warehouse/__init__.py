@@ -46,6 +46,7 @@ from winnow.warehouse.tables import (
     write_model,
     write_pages,
     write_segments,
+    write_site_models,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "write_blocks",
     "write_clusters",
     "write_model",
+    "write_site_models",
     "write_pages",
     "write_segments",
 ]

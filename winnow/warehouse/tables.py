@@ -126,9 +126,11 @@ def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
 def pages_without_blocks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """Latest readable page versions that have not been segmented yet."""
     return con.execute(
-        "SELECT page_id, content_hash FROM latest_pages p WHERE status = 'ok' AND NOT EXISTS ("
-        "SELECT 1 FROM page_blocks b WHERE b.page_id = p.page_id "
-        "AND b.content_hash = p.content_hash) ORDER BY page_id"
+        # An anti join, not a correlated NOT EXISTS: DuckDB would materialize every column
+        # of the outer rows (the raw HTML of the corpus) for the correlated form.
+        "SELECT p.page_id, p.content_hash FROM latest_pages p "
+        "ANTI JOIN page_blocks b ON b.page_id = p.page_id AND b.content_hash = p.content_hash "
+        "WHERE p.status = 'ok' ORDER BY p.page_id"
     ).fetchall()
 
 
@@ -260,6 +262,24 @@ def write_model(
     """Replace the whole model: the model is always relearnt from the current corpus."""
     _replace_all(con, "boilerplate", boilerplate)
     _replace_all(con, "site_models", site_models)
+
+
+def write_site_models(
+    con: duckdb.DuckDBPyConnection,
+    sites: Sequence[str],
+    boilerplate: pl.DataFrame,
+    site_models: pl.DataFrame,
+) -> None:
+    """Replace the model of ``sites`` only (a site's rows depend on its own counts)."""
+    with _registered(
+        con, "relearnt", pl.DataFrame({"site": list(sites)}, schema={"site": pl.String})
+    ):
+        for table in ("boilerplate", "site_models"):
+            run(con, f"DELETE FROM {table} WHERE site IN (SELECT site FROM relearnt)")
+    for table, frame in (("boilerplate", boilerplate), ("site_models", site_models)):
+        if frame.height:
+            with _registered(con, "incoming", frame):
+                run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
 
 def read_boilerplate(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
