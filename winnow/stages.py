@@ -407,8 +407,9 @@ def extract_batches(
     the per-page time limit gets a row with ``status`` 'timeout' and no article
     (``warehouse.write_articles`` stores the status on the page)."""
     limits = limits or PageLimits.of()
-    models = site_models(warehouse.read_boilerplate(con))
-    stats = partition_counts.merged_stats(con)
+    sites = warehouse.sites_of(con, keys)  # a slice reads its own sites' model and counts
+    models = site_models(warehouse.read_boilerplate(con, sites))
+    stats = partition_counts.merged_stats(con, sites)
     for batch in _batches(keys, BATCH):
         try:
             yield _article_rows(con, batch, stats, models, run_id, limits, failures)

@@ -242,22 +242,33 @@ def _merged_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def merged_stats(con: duckdb.DuckDBPyConnection) -> SiteStats:
+def merged_stats(con: duckdb.DuckDBPyConnection, sites: list[str] | None = None) -> SiteStats:
     """The cross-page counts extraction decides with (``winnow.model.site_stats`` over every
-    block of the latest versions), summed from the partition counts instead."""
-    sizes = query_frame(
-        con,
-        "SELECT site, sum(pages)::BIGINT AS site_pages FROM partition_counts "
-        "WHERE kind = 'site' GROUP BY site",
-    )
-    texts = query_frame(
-        con,
-        "SELECT site, key AS fingerprint, sum(pages)::BIGINT AS text_pages FROM partition_counts "
-        "WHERE kind = 'text' GROUP BY site, key HAVING sum(pages) >= 2",
-    )
-    slots = query_frame(
-        con,
-        "SELECT site, key AS signature, sum(pages)::BIGINT AS slot_pages FROM partition_counts "
-        "WHERE kind = 'slot' GROUP BY site, key HAVING sum(pages) >= 2",
-    )
+    block of the latest versions), summed from the partition counts instead; of every site or
+    only of ``sites`` (an extraction slice reads its own sites' counts, not the corpus')."""
+    scope = "" if sites is None else "AND site IN (SELECT site FROM stats_sites) "
+    if sites is not None:
+        frame = pl.DataFrame({"site": sites}, schema={"site": pl.String})
+        con.register("stats_sites", frame.to_arrow())
+    try:
+        sizes = query_frame(
+            con,
+            "SELECT site, sum(pages)::BIGINT AS site_pages FROM partition_counts "
+            f"WHERE kind = 'site' {scope}GROUP BY site",
+        )
+        texts = query_frame(
+            con,
+            "SELECT site, key AS fingerprint, sum(pages)::BIGINT AS text_pages "
+            f"FROM partition_counts WHERE kind = 'text' {scope}"
+            "GROUP BY site, key HAVING sum(pages) >= 2",
+        )
+        slots = query_frame(
+            con,
+            "SELECT site, key AS signature, sum(pages)::BIGINT AS slot_pages "
+            f"FROM partition_counts WHERE kind = 'slot' {scope}"
+            "GROUP BY site, key HAVING sum(pages) >= 2",
+        )
+    finally:
+        if sites is not None:
+            con.unregister("stats_sites")
     return SiteStats(sizes, texts, slots)

@@ -155,10 +155,12 @@ def load_staged_pages(store: Warehouse, con: duckdb.DuckDBPyConnection, run_id: 
     for path in store.staged("pages"):
         chunk = [path, *(path.parent.parent / table / path.name for table in _SEGMENT_TABLES)]
         with warehouse.transaction(con):
-            counts["new_versions"] += warehouse.write_pages(con, pl.read_parquet(path))
+            pages = pl.read_parquet(path)
+            fresh = warehouse.stored_versions(con, pages) == 0  # no old frames to replace
+            counts["new_versions"] += warehouse.write_pages(con, pages)
             if chunk[1].exists():
                 frames = [pl.read_parquet(p) for p in chunk[1:]]
-                counts["blocks_written"] += warehouse.write_segments(con, *frames)
+                counts["blocks_written"] += warehouse.write_segments(con, *frames, append=fresh)
         store.drop_staged(chunk)
     with warehouse.transaction(con):
         rows, tally_files = store.load_staged(con, "warc_files", ("partition_key",))

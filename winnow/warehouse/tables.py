@@ -96,6 +96,14 @@ def decompress(blob: bytes | None) -> bytes | None:
     return zlib.decompress(blob) if blob is not None else None
 
 
+def stored_versions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """How many of the page versions in ``frame`` (page_id, content_hash) are stored already."""
+    with _registered(con, "probe", frame.select("page_id", "content_hash")):
+        return scalar(
+            con, "SELECT count(*) FROM probe i SEMI JOIN pages p USING (page_id, content_hash)"
+        )
+
+
 def write_pages(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     """Add page versions not stored yet; a page not read this time (an error, a file too
     large: no content hash) replaces the page's earlier row of that kind."""
@@ -166,8 +174,23 @@ def write_segments(
     blocks: pl.DataFrame,
     elements: pl.DataFrame,
     metas: pl.DataFrame,
+    append: bool = False,
 ) -> int:
-    """A batch of segmented page versions: blocks, elements and declared metadata together."""
+    """A batch of segmented page versions: blocks, elements and declared metadata together.
+
+    With ``append`` the versions are known to be new (stored in the same transaction), so
+    their rows are inserted without the delete that would scan each table for old rows: a
+    load of N chunks then costs N appends, not N scans of a growing table.
+    """
+    if append:
+        for table, frame in (("page_elements", elements), ("page_meta", metas)):
+            if frame.height:
+                with _registered(con, "incoming", frame):
+                    run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+        if blocks.height:
+            with _registered(con, "incoming", blocks):
+                run(con, "INSERT INTO page_blocks BY NAME SELECT * FROM incoming")
+        return blocks.height
     _replace(con, "page_elements", elements, ("page_id", "content_hash"))
     _replace(con, "page_meta", metas, ("page_id", "content_hash"))
     return write_blocks(con, blocks)
@@ -282,8 +305,22 @@ def write_site_models(
                 run(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
 
-def read_boilerplate(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return query_frame(con, "SELECT site, kind, key, pages, site_pages, decision FROM boilerplate")
+def read_boilerplate(
+    con: duckdb.DuckDBPyConnection, sites: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The model's rows, of every site or only of ``sites``."""
+    sql = "SELECT site, kind, key, pages, site_pages, decision FROM boilerplate"
+    if sites is None:
+        return query_frame(con, sql)
+    with _registered(
+        con, "wanted_sites", pl.DataFrame({"site": list(sites)}, schema={"site": pl.String})
+    ):
+        return query_frame(con, sql + " WHERE site IN (SELECT site FROM wanted_sites)")
+
+
+def sites_of(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> list[str]:
+    """The distinct sites of the given page versions."""
+    return sorted({s for s in read_page_info(con, keys)["site"].to_list() if s is not None})
 
 
 def pages_needing_articles(
