@@ -109,18 +109,30 @@ def bodies_not_chrome(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
     models = site_models(read_boilerplate(con))
     bad: list[str] = []
     checked = 0
-    for page_id, site, body in con.execute(
-        "SELECT page_id, site, body FROM articles WHERE has_article"
-    ).fetchall():
-        model = models.get(site or "")
-        if model is None or not model.text_keys:
+    result = con.execute("SELECT page_id, site, body FROM articles WHERE has_article")
+    while rows := result.fetchmany(1000):  # a batch of bodies at a time, never the corpus
+        bad += _mostly_chrome(rows, models)
+        checked += sum(1 for _, site, _ in rows if _has_chrome(models, site))
+    return not bad, {"checked": checked, "mostly_chrome": len(bad), "pages": bad[:20]}
+
+
+def _has_chrome(models: dict, site: str | None) -> bool:
+    model = models.get(site or "")
+    return model is not None and bool(model.text_keys)
+
+
+def _mostly_chrome(rows: list[tuple], models: dict) -> list[str]:
+    """Page ids among ``rows`` whose body is mostly lines the site's model calls chrome."""
+    bad = []
+    for page_id, site, body in rows:
+        if not _has_chrome(models, site):
             continue
-        checked += 1
+        model = models[site or ""]
         lines = [line for line in body.split("\n") if line.strip()]
         chrome = sum(text_fingerprint(line) in model.text_keys for line in lines)
         if lines and chrome / len(lines) > MAX_BODY_CHROME_SHARE:
             bad.append(page_id)
-    return not bad, {"checked": checked, "mostly_chrome": len(bad), "pages": bad[:20]}
+    return bad
 
 
 def bodies_are_text(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> tuple[bool, dict]:

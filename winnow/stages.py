@@ -295,49 +295,66 @@ def models_frame(models: dict[str, SiteModel], run_id: str, learned_at: datetime
     ).with_columns(pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at"))
 
 
+#: Sites whose model is merged and written at once (bounds the learning step's memory).
+MODEL_SITES = 500
+
+
+def _stamped(table: pl.DataFrame, run_id: str, learned_at: datetime) -> pl.DataFrame:
+    return table.with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
+    )
+
+
+def _merge_sites(con, sites: list[str], run_id: str, learned_at: datetime) -> None:
+    """Merge and store the model of ``sites``."""
+    table = partition_counts.merged_model(con, sites)
+    frame = models_frame(site_models(table), run_id, learned_at)
+    warehouse.write_site_models(con, sites, _stamped(table, run_id, learned_at), frame)
+
+
+def _learn_window(con, window_days: int, run_id: str, learned_at: datetime) -> None:
+    """The whole model from recently loaded pages' blocks (the model window)."""
+    table = learn_boilerplate(warehouse.model_blocks(con, window_days))
+    frame = models_frame(site_models(table), run_id, learned_at)
+    warehouse.write_model(con, _stamped(table, run_id, learned_at), frame)
+
+
 def learn(
     con: duckdb.DuckDBPyConnection, run_id: str, window_days: int | None = None
 ) -> StageResult:
     """Relearn the per-site model from the blocks of the latest page versions.
 
-    The counts of partitions whose blocks changed are recomputed and all partitions' counts
-    merged (``winnow.partitions.counts``); a model window (only recently loaded pages) reads
-    the blocks themselves instead.
+    The counts of the (partition, site) pairs whose blocks changed are recomputed and the
+    changed sites' counts merged, ``MODEL_SITES`` sites at a time (``winnow.partitions.counts``);
+    a model window (only recently loaded pages) reads the blocks themselves instead.
     """
     learned_at = _now()
     with warehouse.transaction(con):
         recounted = partition_counts.recount(con, run_id)  # extraction's counts, window or not
         changed = recounted.pop("changed_sites")
-        if window_days is None:  # only the sites whose counts changed are merged again
-            table = partition_counts.merged_model(con, changed)
+        if window_days is None:  # only the sites whose counts changed, a batch at a time
+            for start in range(0, len(changed), MODEL_SITES):
+                _merge_sites(con, changed[start : start + MODEL_SITES], run_id, learned_at)
         else:
-            table = learn_boilerplate(warehouse.model_blocks(con, window_days))
-        models = site_models(table)
-        table = table.with_columns(
-            pl.lit(run_id).alias("run_id"), pl.lit(learned_at).alias("learned_at")
-        )
-        frame = models_frame(models, run_id, learned_at)
-        if window_days is None:
-            warehouse.write_site_models(con, changed, table, frame)
-        else:
-            warehouse.write_model(con, table, frame)
+            _learn_window(con, window_days, run_id, learned_at)
         warehouse.mark_stage(con, "boilerplate", run_id)
-    chrome = table.filter(pl.col("decision") == "boilerplate")
+    chrome = dict(
+        con.execute(
+            "SELECT kind, count(*) FROM boilerplate WHERE decision = 'boilerplate' GROUP BY kind"
+        ).fetchall()
+    )
     result = StageResult(
         counts={
             **recounted,
-            "sites_relearnt": len(models),
-            "rows": table.height,
-            "chrome_texts": chrome.filter(pl.col("kind") == "text").height,
-            "chrome_slots": chrome.filter(pl.col("kind") == "slot").height,
+            "sites_relearnt": len(changed) if window_days is None else -1,
+            "chrome_texts": chrome.get("text", 0),
+            "chrome_slots": chrome.get("slot", 0),
         }
     )
-    result.preview = (
-        chrome.sort("pages", descending=True)
-        .select(
-            "site", "kind", "pages", "site_pages", pl.col("sample_text").str.slice(0, 60), "reason"
-        )
-        .head(10)
+    result.preview = warehouse.query_frame(
+        con,
+        "SELECT site, kind, pages, site_pages, left(sample_text, 60) AS sample_text, reason "
+        "FROM boilerplate WHERE decision = 'boilerplate' ORDER BY pages DESC, site, key LIMIT 10",
     )
     return result
 
