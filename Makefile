@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-reliability ui lint bench-quality bench-speed bench-fetch bench-scale crawl-demo train demo setup backfill dask dask-stop backfill-dask
+.PHONY: run test test-reliability ui lint bench-quality bench-speed bench-fetch bench-scale bench-dask crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -82,5 +82,10 @@ dask-stop:
 backfill-dask: setup
 	$(UV) run --locked python -m orchestration.backfill --dask $(DASK_ADDRESS)
 
+# Memory and per-page cost at 2k/10k/20k pages and a nightly 1 % run (docs/BENCHMARKS.md).
 bench-scale: setup
-	$(UV) run --locked python bench/scale.py
+	$(UV) run --locked python bench/scale.py --skip-dask --write-docs
+
+# The same backfill on a LocalCluster of 1 worker (one core) then 2 workers on 127.0.0.1.
+bench-dask: setup
+	$(UV) run --locked python bench/scale.py --dask-only --write-docs

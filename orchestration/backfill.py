@@ -87,15 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.monotonic() - start
         print(f"warc_backfill ({how}): {'ok' if result.success else 'FAILED'} in {seconds:.1f} s")
         if args.json:
-            steps = step_seconds(instance, result.run_id)
-            print(json.dumps({"seconds": seconds, "steps": steps}))
+            steps, spans = step_seconds(instance, result.run_id)
+            print(json.dumps({"seconds": seconds, "steps": steps, "spans": spans}))
     return 0 if result.success else 1
 
 
-def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
-    """Wall seconds per op (mapped steps of one op added up), from the run's event log."""
+def step_seconds(
+    instance: dg.DagsterInstance, run_id: str
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall seconds per op (mapped steps of one op added up), and the wall span of each op
+    (first start to last end: what parallel steps of one op took together), from the run's
+    event log."""
     started: dict[str, float] = {}
     totals: dict[str, float] = {}
+    bounds: dict[str, tuple[float, float]] = {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or not event.step_key:
@@ -104,8 +109,13 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
             started[event.step_key] = entry.timestamp
         elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
             op = event.step_key.split("[")[0]
-            totals[op] = totals.get(op, 0.0) + entry.timestamp - started[event.step_key]
-    return {op: round(value, 3) for op, value in sorted(totals.items())}
+            begin = started[event.step_key]
+            totals[op] = totals.get(op, 0.0) + entry.timestamp - begin
+            low, high = bounds.get(op, (begin, entry.timestamp))
+            bounds[op] = (min(low, begin), max(high, entry.timestamp))
+    steps = {op: round(value, 3) for op, value in sorted(totals.items())}
+    spans = {op: round(high - low, 3) for op, (low, high) in sorted(bounds.items())}
+    return steps, spans
 
 
 if __name__ == "__main__":
