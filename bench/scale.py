@@ -67,6 +67,7 @@ def _run(work: Path, *args: str, env: dict[str, str] | None = None) -> dict:
         "rss_mb": usage.ru_maxrss / 1024,
         "steps": timings["steps"],
         "spans": timings.get("spans", {}),
+        "rss_by_op": timings.get("rss", {}),
         "load_before": round(load_before, 2),
         "run_seconds": timings["seconds"],
     }
@@ -163,11 +164,14 @@ def dask_run(pages: int, workers: int) -> dict:
 
 
 def _stage_rates(run: dict) -> list[str]:
-    pages = run["pages"]
-    lines = ["| stage (op) | seconds | pages/s on one core |", "|---|---:|---:|"]
+    pages, rss = run["pages"], run.get("rss_by_op", {})
+    lines = [
+        "| stage (op) | seconds | pages/s | peak RSS MB while it ran |",
+        "|---|---:|---:|---:|",
+    ]
     for op, seconds in sorted(run["steps"].items(), key=lambda kv: -kv[1]):
         rate = f"{pages / seconds:,.0f}" if seconds > 0 else "-"
-        lines.append(f"| `{op}` | {seconds:.1f} | {rate} |")
+        lines.append(f"| `{op}` | {seconds:.1f} | {rate} | {rss.get(op, '-')} |")
     return lines
 
 
@@ -260,7 +264,12 @@ def report(sizes: dict[int, dict], engine: str) -> str:
         ]
     if sizes:
         largest = sizes[max(sizes)]
-        lines += ["", f"Stage times of the {max(sizes):,}-page run (one process):", ""]
+        lines += [
+            "",
+            f"Stage wall times of the {max(sizes):,}-page run (one process, one step at a time; "
+            "RSS sampled every 0.25 s by `orchestration/backfill.py --json`):",
+            "",
+        ]
         lines += _stage_rates(largest)
     return "\n".join(lines) + "\n"
 

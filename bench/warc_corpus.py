@@ -8,7 +8,8 @@ pages, hundreds of sites). Copy ``k`` of a page lives on a site of its own (``bb
 page, not a duplicate: the corpus keeps the shape of a crawl (many sites mixed, each with
 its template chrome) at any size. Records are shuffled (seeded) across files of ``per_file``
 pages, one gzip member per record as Common Crawl writes them. ``--changed 0.01`` writes, in
-an extra file, a new version of 1 % of the pages (a night's worth of updates).
+an extra file, a new version of 1 % of the pages (a night's worth of updates: the article text
+edited, the template untouched).
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ def rewrite(html: bytes, copy: int, salt: int = 0) -> bytes:
     return _LONG_TEXT.sub(words, html)
 
 
+def edit_article(html: bytes, night: int) -> bytes:
+    """A night's update of a page: its longest text reworded and an update sentence added, the
+    template (navigation, footer, other blocks) untouched, as a news site updates a story."""
+    texts = list(_LONG_TEXT.finditer(html))
+    if not texts:
+        return html.replace(b"</body>", f"<p>Updated on night {night}.</p></body>".encode())
+    longest = max(texts, key=lambda m: len(m.group(0)))
+    reworded = rewrite(longest.group(0), 0, salt=night)
+    update = f" Updated on night {night} with new details from the agency.<".encode()
+    return html[: longest.start()] + reworded[:-1] + update + html[longest.end() :]
+
+
 def corpus_records(
     n_pages: int, seed: int = 0, base: list[BasePage] | None = None
 ) -> Iterator[tuple[str, BasePage, int]]:
@@ -126,13 +139,17 @@ def write_changes(
     night: int = 1,
     base: list[BasePage] | None = None,
 ) -> Path:
-    """A file holding a new version of ``share`` of the corpus' pages (their text edited)."""
+    """A file holding a new version of ``share`` of the corpus' pages: each the page as the
+    corpus holds it, with its article text edited (``edit_article``)."""
     records = list(corpus_records(n_pages, seed, base))
     picked = random.Random(seed + night).sample(records, max(1, int(len(records) * share)))
     path = out / f"CC-SYNTH-night-{night:03d}.warc.gz"
     write_warc(
         path,
-        (NewRecord(url, rewrite(read_local(p.path), copy, salt=night)) for url, p, copy in picked),
+        (
+            NewRecord(url, edit_article(rewrite(read_local(p.path), copy), night))
+            for url, p, copy in picked
+        ),
     )
     return path
 

@@ -15,7 +15,9 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -82,25 +84,53 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     instance = instance or dg.DagsterInstance.local_temp()
     start = time.monotonic()
+    sampler = RssSampler() if args.json else None
     with instance:
         result = backfill(instance, how, args.new)
         seconds = time.monotonic() - start
         print(f"warc_backfill ({how}): {'ok' if result.success else 'FAILED'} in {seconds:.1f} s")
-        if args.json:
+        if sampler:
+            sampler.stop()
             steps, spans = step_seconds(instance, result.run_id)
-            print(json.dumps({"seconds": seconds, "steps": steps, "spans": spans}))
+            rss = sampler.peak_by_op(step_bounds(instance, result.run_id))
+            print(json.dumps({"seconds": seconds, "steps": steps, "spans": spans, "rss": rss}))
     return 0 if result.success else 1
 
 
-def step_seconds(
-    instance: dg.DagsterInstance, run_id: str
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Wall seconds per op (mapped steps of one op added up), and the wall span of each op
-    (first start to last end: what parallel steps of one op took together), from the run's
-    event log."""
+class RssSampler:
+    """This process' resident memory every ``every`` seconds, in a thread (for the in-process
+    executor, where every step runs here): which step holds the peak."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._done.wait(every):
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self.samples.append((time.time(), int(line.split()[1]) // 1024))
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def peak_by_op(self, bounds: list[tuple[str, float, float]]) -> dict[str, int]:
+        """Peak RSS (MB) sampled while each op's steps ran."""
+        peaks: dict[str, int] = {}
+        for op, begin, end in bounds:
+            inside = [mb for at, mb in self.samples if begin <= at <= end]
+            if inside:
+                peaks[op] = max(peaks.get(op, 0), *inside)
+        return peaks
+
+
+def step_bounds(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
+    """(op, start, end) of every successful step of the run, from its event log."""
     started: dict[str, float] = {}
-    totals: dict[str, float] = {}
-    bounds: dict[str, tuple[float, float]] = {}
+    bounds = []
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or not event.step_key:
@@ -109,10 +139,22 @@ def step_seconds(
             started[event.step_key] = entry.timestamp
         elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
             op = event.step_key.split("[")[0]
-            begin = started[event.step_key]
-            totals[op] = totals.get(op, 0.0) + entry.timestamp - begin
-            low, high = bounds.get(op, (begin, entry.timestamp))
-            bounds[op] = (min(low, begin), max(high, entry.timestamp))
+            bounds.append((op, started[event.step_key], entry.timestamp))
+    return bounds
+
+
+def step_seconds(
+    instance: dg.DagsterInstance, run_id: str
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall seconds per op (mapped steps of one op added up), and the wall span of each op
+    (first start to last end: what parallel steps of one op took together), from the run's
+    event log."""
+    totals: dict[str, float] = {}
+    bounds: dict[str, tuple[float, float]] = {}
+    for op, begin, end in step_bounds(instance, run_id):
+        totals[op] = totals.get(op, 0.0) + end - begin
+        low, high = bounds.get(op, (begin, end))
+        bounds[op] = (min(low, begin), max(high, end))
     steps = {op: round(value, 3) for op, value in sorted(totals.items())}
     spans = {op: round(high - low, 3) for op, (low, high) in sorted(bounds.items())}
     return steps, spans
