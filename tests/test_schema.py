@@ -43,6 +43,8 @@ def _file_at(path: Path, version: int) -> None:
         con.execute(sql)
         con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
     for page_id, source, location in PAGES:
+        if version >= 7 and location != page_id and not page_id.startswith(f"{source}/"):
+            page_id = f"{source}/{page_id}"  # keyed as Winnow wrote pages from 007 on
         con.execute(
             "INSERT INTO pages (page_id, content_hash, url, site, source, location, format, "
             "status, loaded_at, run_id) VALUES (?, 'h', ?, 'x.example', ?, ?, 'html', 'ok', ?, "
