@@ -245,7 +245,7 @@ def test_winnow_run_stores_statuses_and_checks_hold(tmp_path, monkeypatch):
     """A run over the hostile source (and a slow page): every page has a row with its
     status, quarantined pages have no article, the checks pass, the run publishes."""
     _hostile_dataset(tmp_path)
-    slow = b"<html><body><article><h1>Slow</h1><p>" + b"word " * 1_000_000 + b"</p></article>"
+    slow = b"<html><body><article><h1>Slow</h1><p>" + b"word " * 1_900_000 + b"</p></article>"
     (tmp_path / "ds" / "slow.html").write_bytes(slow)
     with (tmp_path / "ds" / "manifest.jsonl").open("a") as manifest:
         manifest.write(json.dumps({"page_id": "slow", "file": "slow.html"}) + "\n")
