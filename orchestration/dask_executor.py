@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster._core.events import DagsterEvent, EngineEventData
@@ -23,8 +24,9 @@ from dagster._core.execution.plan.plan import ExecutionPlan
 from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.base import Executor
 from dagster._utils.error import serializable_error_info_from_exc_info
-from dagster_dask.executor import query_on_dask_worker
-from distributed import Client, Future, wait
+
+if TYPE_CHECKING:  # dask and dagster_dask (pandas, dask.dataframe) load only when a step runs
+    from distributed import Client, Future
 
 
 class DaskStepExecutor(Executor):
@@ -42,6 +44,8 @@ class DaskStepExecutor(Executor):
     def execute(
         self, plan_context: PlanOrchestrationContext, execution_plan: ExecutionPlan
     ) -> Iterator[DagsterEvent]:
+        from distributed import Client, wait
+
         if not plan_context.instance.is_persistent:
             raise dg.DagsterInvariantViolationError("dask steps need a persistent instance")
         with Client(self.address) as client:
@@ -66,6 +70,8 @@ class DaskStepExecutor(Executor):
 
     @staticmethod
     def _submit(client: Client, plan_context, active: ActiveExecution, key: str) -> Future:
+        from dagster_dask.executor import query_on_dask_worker
+
         return client.submit(
             query_on_dask_worker,
             [],

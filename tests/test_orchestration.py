@@ -168,3 +168,20 @@ def test_live_worker_is_not_reaped():
     assert worker_alive(worker_identity())
     host, pid, started = worker_identity().split(":")
     assert not worker_alive(f"{host}:{pid}:{int(started) + 1}")  # a reused pid is not ours
+
+
+def test_definitions_import_leaves_dask_and_pandas_unloaded():
+    """Runs that never use Dask must not pay for it: dagster_dask pulls in pandas and
+    dask.dataframe (about 7 s of CPU); they load only when a dask step is submitted."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, orchestration.definitions\n"
+        "print(','.join(m for m in ('dagster_dask', 'pandas', 'distributed', 'dask') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == ""
