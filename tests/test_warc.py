@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -190,6 +191,43 @@ def test_a_truncated_file_keeps_its_whole_records(tmp_path, name):
     errors = [r for r in refs if r.error]
     assert len(errors) == 1 and errors[0].warc.offset == offsets[4]
     assert "truncated" in errors[0].error or "corrupt" in errors[0].error
+
+
+def _lie_about_length(path: Path, offset: int, claim: str) -> None:
+    """Rewrite the WARC ``Content-Length`` of the plain record at ``offset`` (no other byte)."""
+    data = path.read_bytes()
+    head_end = data.index(b"\r\n\r\n", offset)
+    head = data[offset:head_end]
+    line = re.search(rb"Content-Length: *\d+", head).group(0)
+    lied = head.replace(line, b"Content-Length: " + claim.encode(), 1)
+    path.write_bytes(data[:offset] + lied + data[head_end:])
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("claim", ["999999999", "10", "+1000", "+5", "-5"])
+def test_a_lying_content_length_costs_one_record(tmp_path, claim):
+    """A plain .warc record whose Content-Length is a lie (far past the file's end, or a few
+    bytes off) is one error row at its offset; the walk resyncs at the next ``WARC/1.`` line."""
+    path = tmp_path / "lying.warc"
+    records = [
+        NewRecord(f"https://a.example/{i}", _html(f"T{i}", f"Story {i}.")) for i in range(50)
+    ]
+    offsets = write(path, records)
+    data = path.read_bytes()
+    head_end = data.index(b"\r\n\r\n", offsets[20])
+    true_length = int(re.search(rb"Content-Length: *(\d+)", data[offsets[20] : head_end])[1])
+    if claim[0] in "+-":
+        claim = str(true_length + int(claim))
+    _lie_about_length(path, offsets[20], claim)
+    refs, tally = _refs(path)
+    good = [r for r in refs if r.error is None]
+    assert [r.url for r in good] == [f"https://a.example/{i}" for i in range(50) if i != 20]
+    assert [r.payload for r in good] == [records[i].body for i in range(50) if i != 20]
+    (bad,) = [r for r in refs if r.error is not None]
+    assert tally["record_errors"] == 1 and tally["html_pages"] == 49
+    assert bad.warc.offset == offsets[20] and f"byte {offsets[20]}" in bad.error
+    assert f"Content-Length {claim}" in bad.error
+    assert load_page(bad).status == "error"
 
 
 def test_garbage_and_empty_files_end_cleanly(tmp_path):

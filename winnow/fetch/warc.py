@@ -16,7 +16,7 @@ import mmap
 import re
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -139,12 +139,67 @@ def _is_gzipped(handle: io.BufferedReader) -> bool:
     return head == _GZIP_MAGIC
 
 
+def _lying_length(view: mmap.mmap, start: int, length: str | None) -> bool:
+    """Whether a plain record's ``Content-Length`` is a lie, checked before its payload is
+    read (so a length of a billion costs nothing): its declared end is not followed by the
+    record's closing blank line nor by the next record's ``WARC/1.`` line, or lies past the
+    file's end while another record starts inside it. A record that ends cleanly is believed,
+    whatever follows it (that is the next record's problem)."""
+    header_end = view.find(b"\r\n\r\n", start)
+    if length is None or not length.strip().isdigit() or header_end < 0:
+        return False
+    end = header_end + 4 + int(length)
+    if end > len(view):  # the file ends inside it: a lie only if a record starts within
+        return _next_boundary(view, header_end, False) is not None
+    after = view[end : end + len(_WARC_MAGIC)]
+    return end < len(view) and not after.startswith(b"\r\n\r\n") and after != _WARC_MAGIC
+
+
+def _walk(
+    handle: io.BufferedReader, view: mmap.mmap, position: int, gzipped: bool
+) -> Generator[WarcRecordData | RecordError, None, int | None]:
+    """Records from ``position`` on, until the end or the first unreadable one; returns where
+    the walk must restart (None: the end of the file)."""
+    handle.seek(position)
+    last: int | None = None
+    pending: WarcRecordData | RecordError | None = None
+    problem = "truncated or unreadable record"
+    try:
+        for record in ArchiveIterator(handle, parse_http=True):
+            if pending is not None:
+                yield pending
+                pending = None
+            last = record.stream_pos
+            length = record.headers.get("Content-Length")
+            if not gzipped and _lying_length(view, last, length):
+                yield RecordError(
+                    last,
+                    f"corrupt record: Content-Length {length} does not end at a record boundary",
+                )
+                return _next_boundary(view, last + 1, gzipped)
+            pending = _record_data(record)
+    except (OSError, ValueError, UnicodeError) as exc:
+        problem = f"corrupt record: {exc}"
+    if pending is not None:  # the last record read may be cut off by the file's end
+        yield _whole(pending, view, gzipped)
+    if last is None:
+        if view[position:].strip():
+            yield RecordError(position, problem)
+        return _next_boundary(view, position + 1, gzipped)
+    if isinstance(pending, RecordError):  # its length is wrong: resync inside it
+        return _next_boundary(view, last + 1, gzipped)
+    end = _record_end(view, last, gzipped)  # retry right after the last good record
+    return end if end is not None and view[end:].strip() else None
+
+
 def scan(path: Path | str) -> Iterator[WarcRecordData | RecordError]:
     """Every record of a WARC/WET file in order; unreadable stretches become RecordErrors.
 
     After an error, or an early end, the walk restarts where the last good record ends; a
     restart that yields nothing is the bad record itself, reported once at its offset, and the
-    walk moves on to the next record boundary. Offsets only grow, so the walk always ends.
+    walk moves on to the next record boundary. A plain record whose ``Content-Length`` lies
+    (its end is not another record's start) is reported at its offset and the walk resyncs at
+    the next ``WARC/1.`` line. Offsets only grow, so the walk always ends.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -154,27 +209,7 @@ def scan(path: Path | str) -> Iterator[WarcRecordData | RecordError]:
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             position: int | None = 0
             while position is not None:
-                handle.seek(position)
-                last: int | None = None
-                pending: WarcRecordData | RecordError | None = None
-                problem = "truncated or unreadable record"
-                try:
-                    for record in ArchiveIterator(handle, parse_http=True):
-                        if pending is not None:
-                            yield pending
-                        last = record.stream_pos
-                        pending = _record_data(record)
-                except (OSError, ValueError, UnicodeError) as exc:
-                    problem = f"corrupt record: {exc}"
-                if pending is not None:  # the last record read may be cut off by the file's end
-                    yield _whole(pending, view, gzipped)
-                if last is None:
-                    if view[position:].strip():
-                        yield RecordError(position, problem)
-                    position = _next_boundary(view, position + 1, gzipped)
-                else:  # retry right after the last good record: the next one is the bad one
-                    end = _record_end(view, last, gzipped)
-                    position = end if end is not None and view[end:].strip() else None
+                position = yield from _walk(handle, view, position, gzipped)
 
 
 def read_record(locator: WarcLocator) -> WarcRecordData:
