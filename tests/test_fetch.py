@@ -36,6 +36,9 @@ def test_decode_utf16_bom():
     assert (text, encoding) == ("caf\u00e9", "utf-16")
     text, _ = decode(codecs.BOM_UTF16_BE + "caf\u00e9".encode("utf-16-be"))
     assert text == "caf\u00e9"
+    # UTF-32's little-endian BOM begins with UTF-16's: it must not be read as UTF-16.
+    text, encoding = decode(codecs.BOM_UTF32_LE + "caf\u00e9".encode("utf-32-le"))
+    assert (text, encoding) == ("caf\u00e9", "utf-32")
 
 
 def test_decode_meta_charset():

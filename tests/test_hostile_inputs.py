@@ -151,6 +151,37 @@ def test_files_source_refuses_symlinks_out_and_marks_fifos(tmp_path):
     assert pages["box/pipe.html"].status == "not_regular"
 
 
+def test_hard_links_to_files_outside_the_folder_are_refused(tmp_path):
+    """A hard link cannot be resolved like a symlink: a file inside the folder with links
+    outside it is an error row (files and manifest sources); links that all lie inside are
+    read."""
+    (tmp_path / "private").mkdir()
+    secret = tmp_path / "private" / "secret.html"
+    secret.write_text(_article("Secret"))
+    box = tmp_path / "box"
+    box.mkdir()
+    os.link(secret, box / "stolen.html")
+    (box / "a.html").write_text(_article("Twice inside"))
+    os.link(box / "a.html", box / "b.html")
+    (box / "m.jsonl").write_text(
+        json.dumps({"page_id": "m1", "file": "stolen.html"})
+        + "\n"
+        + json.dumps({"page_id": "m2", "file": "a.html"})
+        + "\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "sources:\n  - name: box\n    kind: files\n    path: box\n    include: ['*.html']\n"
+        "  - name: man\n    kind: manifest\n    path: box/m.jsonl\n"
+    )
+    specs = load_sources(tmp_path / "s.yaml")
+    pages = {r.page_id: load_page(r) for spec in specs for r in iter_page_refs(spec)}
+    for refused in ("box/stolen.html", "man/m1"):
+        assert pages[refused].status == "error" and pages[refused].raw is None
+        assert "is a hard link to a file with 1 other link(s) outside" in pages[refused].error
+    assert pages["box/a.html"].status == pages["box/b.html"].status == "ok"
+    assert pages["man/m2"].status == "ok"
+
+
 def test_read_local_caps_size_and_refuses_what_is_not_a_file(tmp_path):
     page = tmp_path / "p.html"
     page.write_bytes(b"x" * 1000)
@@ -200,6 +231,23 @@ def test_false_utf8_claim_falls_back_to_detection():
     # A UTF-8 page with a stray byte is still UTF-8 (one U+FFFD), not re-detected.
     stray = "<meta charset='utf-8'><p>Zürich – Genève – Kraków</p>".encode() + b"\xff"
     assert detect_encoding(stray) == "utf-8"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_pages_without_a_bom_are_decoded_not_binary(tmp_path, encoding):
+    """UTF-16/32 without a BOM is valid "UTF-8" full of NUL bytes: it was quarantined as
+    binary. The NUL pattern names the encoding; the page is read and extracted."""
+    russian = "Правительство объявило о новых мерах поддержки для жителей города."
+    html = _article("Café crème").replace("</article>", f"<p>{russian}</p></article>")
+    (tmp_path / "box").mkdir()
+    (tmp_path / "box" / "wide.html").write_bytes(html.encode(encoding))
+    (tmp_path / "s.yaml").write_text("sources:\n  - name: box\n    kind: files\n    path: box\n")
+    (spec,) = load_sources(tmp_path / "s.yaml")
+    (page,) = [load_page(ref) for ref in iter_page_refs(spec)]
+    assert (page.status, page.error, page.encoding) == ("ok", None, encoding)
+    assert decode(page.raw) == (html, encoding)
+    article = extract_pages([page])["box/wide.html"]
+    assert russian in article.body and SENTENCES[0] in article.body
 
 
 def test_garbage_measures_separate_text_from_bytes():

@@ -256,3 +256,60 @@ def test_declared_url_canonical_and_og_url():
 def test_declared_url_ignores_relative_and_missing():
     assert declared_url(b'<head><link rel="canonical" href="/relative/path"></head>') is None
     assert declared_url(b"<head><title>No canonical</title></head>") is None
+
+
+def _big_head(*tags: str) -> bytes:
+    """A head whose tags sit after 200 KB of inline script and style; the script holds what a
+    naive scan would take for the head's end and for a canonical link."""
+    script = (
+        "<script>var t = '</head><body>' + '<link rel=\"canonical\" href=\"https://wrong.example/\">';"
+        + "var x = 1;" * 10_000
+        + "</script>"
+    )
+    style = "<style>" + ".c{color:red}" * 10_000 + "</style>"
+    head = f"<html><head><title>T</title>{script}{style}{''.join(tags)}</head>"
+    return (head + "<body><p>Story.</p></body></html>").encode()
+
+
+def test_declared_url_is_read_from_the_whole_head():
+    canonical = '<link rel="canonical" href="https://news.example.co.uk/a?b=1&amp;c=2">'
+    assert len(_big_head(canonical)) > 200_000
+    assert declared_url(_big_head(canonical)) == "https://news.example.co.uk/a?b=1&c=2"
+    og = "<META PROPERTY='og:url' CONTENT='https://og.example/story'>"
+    assert declared_url(_big_head(og)) == "https://og.example/story"
+    assert declared_url(_big_head(og, canonical)) == "https://news.example.co.uk/a?b=1&c=2"
+    # A canonical link in the body is not the page's (browsers read it from the head only).
+    body_link = _big_head().replace(b"<p>", canonical.encode() + b"<p>")
+    assert declared_url(body_link) is None
+
+
+def test_declared_url_from_json_ld_anywhere_in_the_page():
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Organization", "url": "https://home.example/"},
+            {"@type": ["NewsArticle"], "mainEntityOfPage": {"@id": "https://ld.example/s/1"}},
+        ],
+    }
+    script = f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+    page = _big_head().replace(b"<p>Story.</p>", b"<p>Story.</p>" * 5000 + script.encode())
+    assert declared_url(page) == "https://ld.example/s/1"
+    broken = '<script type="application/ld+json">{"@type": "NewsArticle", "url": </script>'
+    with_broken = page.replace(b"<body><p>", b"<body>" + broken.encode() + b"<p>", 1)
+    assert declared_url(with_broken) == "https://ld.example/s/1"
+    article = {"@type": "BlogPosting", "url": "https://blog.example/p"}
+    head_ld = f'<script type="application/ld+json">{json.dumps(article)}</script>'
+    assert declared_url(_big_head(head_ld)) == "https://blog.example/p"
+
+
+def test_a_page_with_its_canonical_after_64_kib_gets_its_site(tmp_path):
+    from winnow.pipeline import load_page
+
+    (tmp_path / "box").mkdir()
+    page = _big_head('<link rel="canonical" href="https://www.harbour-news.example.org/x">')
+    (tmp_path / "box" / "p.html").write_bytes(page)
+    (tmp_path / "s.yaml").write_text("sources:\n  - name: box\n    kind: files\n    path: box\n")
+    (spec,) = load_sources(tmp_path / "s.yaml")
+    (loaded,) = [load_page(ref) for ref in iter_page_refs(spec)]
+    assert loaded.url == "https://www.harbour-news.example.org/x"
+    assert loaded.site == "example.org"

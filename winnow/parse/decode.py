@@ -1,8 +1,10 @@
 """Page bytes to text, as a browser decodes them.
 
-In order: byte-order mark, valid UTF-8 (whatever the page declares), the HTTP/meta charset the
-page declares (unless it claims UTF-8 and the bytes are not), then windows-1252 when the bytes
-read cleanly in it, then charset-normalizer's detection for the rest.
+In order: byte-order mark, UTF-16/32 without one (told by where the NUL bytes fall: markup is
+ASCII, so every second, or three of every four, bytes are NUL), valid UTF-8 (whatever the page
+declares), the HTTP/meta charset the page declares (unless it claims UTF-8 and the bytes are
+not), then windows-1252 when the bytes read cleanly in it, then charset-normalizer's detection
+for the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from charset_normalizer.md import mess_ratio
 #: Legacy bytes whose windows-1252 reading is messier than this go to charset-normalizer.
 CP1252_MAX_MESS = 0.2
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_BOMS = (
+#: Share of NUL bytes in a UTF-16/32 page's "high" byte columns (at least) and in its
+#: character bytes (at most), over the first ``WIDE_SAMPLE`` bytes.
+WIDE_MIN_NUL_SHARE = 0.1
+WIDE_MAX_NUL_SHARE = 0.02
+WIDE_SAMPLE = 8192
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
@@ -35,6 +44,9 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return name
+    wide = wide_encoding(raw)
+    if wide:
+        return wide
     try:
         # Text that is valid UTF-8 with multi-byte sequences is UTF-8, whatever the page
         # declares: legacy-encoded text almost never forms valid UTF-8 by chance.
@@ -72,6 +84,31 @@ def detect_encoding(raw: bytes, declared: str | None = None) -> str:
         if wide_ok or not guess.encoding.startswith(("utf_16", "utf_32")):
             return guess.encoding
     return "cp1252"
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """``utf-16-le``/``-be`` or ``utf-32-le``/``-be`` for UTF-16/32 bytes without a BOM, else
+    None. In such text the bytes of each column (position modulo 2 or 4) that hold the high
+    bits of ASCII and Latin characters are mostly NUL and the others almost never are; in
+    UTF-8, legacy encodings or binary data NUL bytes are rare or fall anywhere."""
+    head = raw[:WIDE_SAMPLE]
+    if head.count(0) < len(head) * WIDE_MIN_NUL_SHARE / 2 or len(head) < 8:
+        return None
+    head = head[: len(head) // 4 * 4]
+    share = [head[i::4].count(0) / (len(head) / 4) for i in range(4)]
+    high, low = WIDE_MIN_NUL_SHARE, WIDE_MAX_NUL_SHARE
+    layouts = (
+        ("utf-32-le", (1, 2, 3), (0,)),
+        ("utf-32-be", (0, 1, 2), (3,)),
+        ("utf-16-le", (1, 3), (0, 2)),
+        ("utf-16-be", (0, 2), (1, 3)),
+    )
+    for name, nul_columns, char_columns in layouts:
+        if all(share[i] >= high for i in nul_columns) and all(
+            share[i] <= low for i in char_columns
+        ):
+            return name
+    return None
 
 
 def _mostly_utf8(raw: bytes) -> bool:

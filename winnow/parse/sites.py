@@ -6,7 +6,10 @@ suffixes included so that ``someone.blogspot.com`` is its own site.
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -18,13 +21,6 @@ def _extractor():  # noqa: ANN202 - tldextract's type, imported lazily
     import tldextract
 
     return tldextract.TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
-
-
-_CANONICAL = re.compile(
-    rb"""<link[^>]+rel=["']?canonical["']?[^>]*>|<meta[^>]+property=["']?og:url["']?[^>]*>""",
-    re.IGNORECASE,
-)
-_HREF = re.compile(rb"""(?:href|content)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -45,11 +41,106 @@ def site_of(url: str | None) -> str | None:
     return host.lower()
 
 
+#: Tags of interest in a head: where script/style/comment content (skipped whole) starts, the
+#: <link>/<meta> tags read, and where the head ends. Matched on the lower-cased bytes.
+_HEAD_TOKEN = re.compile(rb"<(?:!--|script\b|style\b|link\b|meta\b|/head\b|body\b)")
+_CLOSERS = {b"<!--": b"-->", b"<script": b"</script", b"<style": b"</style"}
+_CANONICAL = re.compile(rb"""\brel\s*=\s*["']?\s*canonical\b""")
+_OG_URL = re.compile(rb"""\bproperty\s*=\s*["']?og:url\b""")
+_HREF = re.compile(rb"""\b(?:href|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+#: At most this many head tags are looked at (a page with no ``</head>`` and no ``<body>``
+#: would otherwise be scanned tag by tag to its end), and this many JSON-LD blocks.
+HEAD_MAX_TAGS = 5000
+JSON_LD_MAX_BLOCKS = 50
+#: JSON-LD types whose ``url`` is the page's own address.
+_PAGE_TYPES = ("Article", "BlogPosting", "WebPage", "ItemPage", "Report", "SocialMediaPosting")
+
+
+def _absolute(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    value = html.unescape(value).strip()
+    return value if value.startswith(("http://", "https://")) else None
+
+
+def _tag_value(raw: bytes, start: int, end: int) -> str | None:
+    """The href/content address of the tag at ``raw[start:end]``, when absolute."""
+    found = _HREF.search(raw[start:end].lower())
+    if not found:
+        return None
+    group = next(i for i in (1, 2, 3) if found.group(i) is not None)
+    return _absolute(raw[start + found.start(group) : start + found.end(group)])
+
+
+def _head_urls(raw: bytes, lower: bytes) -> tuple[str | None, str | None]:
+    """(canonical link, og:url) of the whole head: up to ``</head>`` or ``<body``, however
+    long its inline scripts and styles (their content is skipped, not searched)."""
+    canonical = og_url = None
+    position = 0
+    for _ in range(HEAD_MAX_TAGS):
+        token = _HEAD_TOKEN.search(lower, position)
+        if token is None or token.group(0) in (b"</head", b"<body"):
+            break
+        closer = _CLOSERS.get(token.group(0))
+        if closer is not None:
+            end = lower.find(closer, token.end())
+            position = len(lower) if end < 0 else end + len(closer)
+            continue
+        end = lower.find(b">", token.end())
+        end = len(lower) if end < 0 else end + 1
+        tag = lower[token.start() : end]
+        if canonical is None and _CANONICAL.search(tag):
+            canonical = _tag_value(raw, token.start(), end)
+        elif og_url is None and _OG_URL.search(tag):
+            og_url = _tag_value(raw, token.start(), end)
+        position = end
+    return canonical, og_url
+
+
+def _json_ld_url(item: object) -> str | None:
+    """The ``url`` (or ``mainEntityOfPage``) of the first article or web page object."""
+    if isinstance(item, list):
+        return next((u for u in map(_json_ld_url, item) if u), None)
+    if not isinstance(item, dict):
+        return None
+    if "@graph" in item:
+        return _json_ld_url(item["@graph"])
+    kinds = item.get("@type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if not any(isinstance(k, str) and k.endswith(_PAGE_TYPES) for k in kinds):
+        return None
+    main = item.get("mainEntityOfPage")
+    main = main.get("@id") if isinstance(main, dict) else main
+    return _absolute(item.get("url")) or _absolute(main)
+
+
+def _json_ld_urls(raw: bytes, lower: bytes) -> Iterator[str]:
+    """Page addresses of the JSON-LD blocks anywhere in the page, in order."""
+    position = 0
+    for _ in range(JSON_LD_MAX_BLOCKS):
+        mark = lower.find(b"application/ld+json", position)
+        if mark < 0:
+            return
+        start, close = lower.rfind(b"<script", 0, mark), lower.find(b">", mark)
+        end = lower.find(b"</script", close) if close >= 0 else -1
+        if start < 0 or close < 0 or end < 0 or b">" in lower[start:mark]:
+            position = mark + 1
+            continue
+        position = end
+        try:
+            found = _json_ld_url(json.loads(raw[close + 1 : end], strict=False))
+        except (ValueError, RecursionError):
+            continue
+        if found:
+            yield found
+
+
 def declared_url(raw_html: bytes) -> str | None:
-    """The page's own canonical or og:url address, looked up in its head without parsing."""
-    head = raw_html[:65536]
-    for tag in _CANONICAL.finditer(head):
-        href = _HREF.search(tag.group(0))
-        if href and href.group(1).startswith((b"http://", b"https://")):
-            return href.group(1).decode("utf-8", "replace").strip()
-    return None
+    """The page's own address as it declares it: ``<link rel=canonical>``, else ``og:url``
+    (both from the whole head), else the ``url`` of a JSON-LD article anywhere in the page;
+    only absolute http(s) addresses. Read from the bytes, without parsing the page."""
+    lower = raw_html.lower()
+    canonical, og_url = _head_urls(raw_html, lower)
+    return canonical or og_url or next(_json_ld_urls(raw_html, lower), None)
