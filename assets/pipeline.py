@@ -14,6 +14,7 @@ from orchestration.resources import SourcesResource, WarehouseResource
 from winnow import checks, stages
 from winnow.fetch.ingest import failure_share
 from winnow.partitions.keys import fetched_specs
+from winnow.settings import resolve
 
 GROUP = "winnow"
 
@@ -55,7 +56,9 @@ def pages(
 
 
 @dg.asset_check(
-    asset=pages, description="page_id (source-qualified) is unique among the latest versions."
+    asset=pages,
+    blocking=True,
+    description="page_id (source-qualified) is unique among the latest versions (blocking).",
 )
 def page_id_unique(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -168,7 +171,10 @@ def boilerplate(
 
 @dg.asset_check(
     asset=boilerplate,
-    description="Per site, the share of block text called chrome stays within sane bounds.",
+    description=(
+        "Per site, the share of block text called chrome stays within sane bounds (a warning: "
+        "a site of near-identical pages is data, not a broken run)."
+    ),
 )
 def chrome_share_sane(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -177,6 +183,7 @@ def chrome_share_sane(
         passed, details = checks.site_chrome_share(con)
     return dg.AssetCheckResult(
         passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "max_share": details["max_share"],
             "over_bound": dg.MetadataValue.json(details["over_bound"]),
@@ -185,7 +192,11 @@ def chrome_share_sane(
     )
 
 
-@dg.asset_check(asset=articles, description="Every page has an article row; articles have bodies.")
+@dg.asset_check(
+    asset=articles,
+    blocking=True,
+    description="Every page has an article row; articles have bodies (blocking).",
+)
 def article_bodies_non_empty(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -194,23 +205,46 @@ def article_bodies_non_empty(
     return dg.AssetCheckResult(passed=passed, metadata=details)
 
 
-@dg.asset_check(asset=articles, description="No article body is mostly the site's chrome.")
+@dg.asset_check(
+    asset=articles,
+    blocking=True,
+    description=(
+        "Article bodies that are mostly the site's chrome (over half their characters in lines "
+        "the site's model calls chrome). Fails the run (blocking: nothing is published) when "
+        "more than max_chrome_bodies_share of all bodies are; warns, naming each page of this "
+        "run and why, when some written by this run are; a run that wrote none passes."
+    ),
+)
 def bodies_not_mostly_boilerplate(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
+    tolerated = resolve().max_chrome_bodies_share
     with warehouse.reader(context) as con:
-        passed, details = checks.bodies_not_chrome(con)
+        verdict, details = checks.bodies_not_chrome(con, context.run.run_id, tolerated)
+    pages = details.pop("pages")
     return dg.AssetCheckResult(
-        passed=passed,
-        metadata={
-            **{k: v for k, v in details.items() if k != "pages"},
-            "pages": dg.MetadataValue.json(details["pages"]),
-        },
+        passed=verdict == "pass",
+        severity=dg.AssetCheckSeverity.ERROR if verdict == "fail" else dg.AssetCheckSeverity.WARN,
+        description=_verdict_line(verdict, details),
+        metadata={**details, "pages": dg.MetadataValue.json(pages)},
     )
+
+
+def _verdict_line(verdict: str, details: dict) -> str:
+    share, tolerated = details["mostly_chrome_share"], details["tolerated_share"]
+    if verdict == "fail":
+        return f"{details['mostly_chrome']} bodies mostly chrome: {share:.1%} > {tolerated:.1%}"
+    if verdict == "warn":
+        return (
+            f"{details['written_by_this_run']} bodies written by this run are mostly chrome "
+            f"(all bodies: {share:.1%}, tolerated {tolerated:.1%})"
+        )
+    return f"no body written by this run is mostly chrome (all bodies: {share:.1%})"
 
 
 @dg.asset_check(
     asset=articles,
+    blocking=True,
     description=(
         "No article body written by this run is mostly not text (control characters, U+FFFD, "
         "mojibake); such pages are quarantined before parsing, so any is a bug to look at."

@@ -2,7 +2,8 @@
 
 Quiet by default (Dagster's DEBUG event lines only with ``WINNOW_LOG_LEVEL=DEBUG``); prints the
 sources and warehouse it uses; ends a failure with the failing step and its cause, and exits
-non-zero when any step or any error-severity check fails.
+non-zero exactly when Dagster records the run as failed (a step, or a blocking error
+check, failed); checks that warn are printed with the pages they name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import fcntl
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -72,8 +73,28 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return failed
 
 
+def check_lines(evaluations: Sequence[dg.AssetCheckEvaluation], pages: int = 10) -> list[str]:
+    """Each check that did not pass: ``FAILED check`` (error) or ``WARNING check``, its verdict,
+    then the pages it names with their reasons (its ``pages`` metadata), ``pages`` at most."""
+    lines = []
+    for evaluation in evaluations:
+        if evaluation.passed:
+            continue
+        error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        said = f": {evaluation.description}" if evaluation.description else ""
+        lines.append(f"{'FAILED' if error else 'WARNING'} check {name}{said}")
+        named = evaluation.metadata.get("pages")
+        value = named.value if named is not None else None
+        if isinstance(value, dict):
+            lines += [f"  {page}: {why}" for page, why in list(value.items())[:pages]]
+        elif isinstance(value, list):
+            lines += [f"  {page}" for page in value[:pages]]
+    return lines
+
+
 def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
-    """One line per failed step (its innermost cause) and per failed error-severity check."""
+    """One line per failed step (its innermost cause)."""
     lines = []
     for event in result.get_step_failure_events():
         error = event.event_specific_data.error
@@ -86,7 +107,6 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
             message = message.split(f"{error.cls_name}: ", 1)[-1]
             cause = f"{error.cls_name}: {message}"
         lines.append(f"FAILED step {event.step_key}: {cause}")
-    lines += [f"FAILED check {name}" for name in failed_checks(result)]
     return lines
 
 
@@ -124,12 +144,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not started: {' '.join(str(exc).split())}")
         return 2
     result = _run(settings, level, fresh)
-    problems = failure_lines(result)
-    if not result.success or problems:
+    # The exit status is the run's status in Dagster: an error check that must stop the run is
+    # blocking (it fails its step), a warning is printed and never fails the command.
+    said = check_lines(result.get_asset_check_evaluations())
+    if not result.success:
         print(f"run {result.run_id} of job ingest failed:")
-        for line in problems:
+        for line in failure_lines(result) + said:
             print(line)
         return 1
+    for line in said:
+        print(line)
     from winnow import warehouse as wh
 
     con = wh.open_published(settings.warehouse)

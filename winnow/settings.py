@@ -27,6 +27,11 @@ ENV = {
     "extract_slice_pages": "WINNOW_EXTRACT_SLICE_PAGES",
     "dask_scheduler": "WINNOW_DASK_SCHEDULER",
     "duckdb_memory": "WINNOW_DUCKDB_MEMORY",
+    "max_chrome_bodies_share": "WINNOW_MAX_CHROME_BODIES_SHARE",
+    "health_history_runs": "WINNOW_HEALTH_HISTORY_RUNS",
+    "health_min_pages": "WINNOW_HEALTH_MIN_PAGES",
+    "health_max_drop": "WINNOW_HEALTH_MAX_DROP",
+    "health_max_rise": "WINNOW_HEALTH_MAX_RISE",
 }
 
 
@@ -54,6 +59,19 @@ class Settings:
     dask_scheduler: str | None = None
     #: DuckDB's memory cap per connection of a run (it spills to disk past it).
     duckdb_memory: str = "512MB"
+    # -- checks: what a run is judged by (assets' checks, winnow.checks, winnow.health) -------
+    #: Share of the corpus' article bodies that may be mostly the site's chrome before the
+    #: ``bodies_not_mostly_boilerplate`` check fails the run (below it, this run's such pages
+    #: are a warning).
+    max_chrome_bodies_share: float = 0.02
+    #: Site health compares a site's figures with its last N runs that measured it.
+    health_history_runs: int = 7
+    #: A site's run is judged (and counted as history) only with at least this many pages.
+    health_min_pages: int = 5
+    #: Articles per page or median body words falling below (1 - this) x the site's usual.
+    health_max_drop: float = 0.5
+    #: Share of pages without an article, or of text removed, rising by more than this.
+    health_max_rise: float = 0.3
 
 
 def _convert(name: str, value: object) -> object:
