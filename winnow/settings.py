@@ -111,3 +111,32 @@ def origin(name: str, **flags: object) -> str:
     if os.environ.get(ENV[name]):
         return ENV[name]
     return "default"
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """Thresholds of story clustering (``winnow.stories``): precision first."""
+
+    #: LSH proposes pairs around this estimated Jaccard (MinHash, 128 permutations).
+    lsh_threshold: float = 0.6
+    #: Bodies shorter than this many words are never clustered (short texts collide by chance).
+    min_words: int = 50
+    #: A pair is linked only with at least this exact Jaccard of word 5-gram sets...
+    jaccard: float = 0.5
+    #: ...this containment of the smaller shingle set in the larger...
+    containment: float = 0.8
+    #: ...and this containment of the smaller body's distinctive shingles (names, figures).
+    distinctive: float = 0.7
+    #: Names swapped for another in the same words (another storm, another day): at most...
+    name_conflicts: int = 0
+    #: ...and figures swapped (an update of a toll or a forecast is still the same story).
+    figure_conflicts: int = 2
+    #: Fewer distinctive shingles than this: judged on Jaccard and containment alone.
+    min_distinctive: int = 20
+    #: An LSH bucket with more distinct bodies than this pairs each with its smallest only.
+    max_bucket: int = 50
+    #: Candidate pairs verified per batch (the bodies of one batch are in memory at once).
+    pair_batch: int = 2000
+
+
+STORIES = StorySettings()

@@ -30,7 +30,13 @@ from winnow.pipeline import segment as pipeline_segment
 from winnow.quarantine import decide_within, parse_within, screen
 from winnow.records import PageRef
 from winnow.sources import WEB_KINDS, SourceSpec, iter_page_refs
-from winnow.stories.incremental import refresh_sketches, stored_clusters
+from winnow.stories.ids import name_stories
+from winnow.stories.incremental import (
+    refresh_pairs,
+    refresh_sketches,
+    stored_clusters,
+    story_groups,
+)
 
 BATCH = 200
 
@@ -484,16 +490,24 @@ def _one_by_one(
 
 
 def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
-    """Group syndicated copies of one story across the whole corpus: only new or changed
-    bodies are sketched, pairs come from the stored band keys (``winnow.stories.incremental``)."""
+    """Group syndicated copies of one story across the whole corpus and name the groups with
+    ids that outlive runs: only new or changed bodies are sketched, only the candidate pairs
+    they bring are verified (``winnow.stories.incremental``), ids are kept, merged or made
+    (``winnow.stories.ids``)."""
     with warehouse.transaction(con):
-        sketched = refresh_sketches(con)
-        clusters = stored_clusters(con).with_columns(pl.lit(run_id).alias("run_id"))
+        counts = {**refresh_sketches(con), **refresh_pairs(con)}
+        groups = story_groups(con)
+        named = name_stories(con, groups, run_id, datetime.now(UTC).replace(tzinfo=None))
+        clusters = (
+            stored_clusters(con, groups)
+            .join(named.members.select("page_id", "story_id"), on="page_id", how="left")
+            .with_columns(pl.lit(run_id).alias("run_id"))
+        )
         warehouse.write_clusters(con, clusters)
         warehouse.mark_stage(con, "story_clusters", run_id)
     result = StageResult(
         counts={
-            **sketched,
+            **counts,
             "clustered_pages": clusters.height,
             "clusters": clusters["cluster_id"].n_unique() if clusters.height else 0,
             "cross_site_clusters": (
@@ -501,6 +515,9 @@ def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
                 if clusters.height
                 else 0
             ),
+            "stories": named.members["story_id"].n_unique(),
+            "stories_new": named.created.height,
+            "stories_merged": named.merges.height,
         }
     )
     result.preview = clusters.head(10)

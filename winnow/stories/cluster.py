@@ -1,8 +1,12 @@
 """Grouping syndicated copies of one story (the same wire text on several sites).
 
 Bodies are shingled into word 5-grams and sketched with MinHash (datasketch); an LSH index
-proposes candidate pairs above ``threshold`` estimated Jaccard, and connected pairs form a
-cluster. The cluster id is its smallest page_id, so ids are stable across runs.
+proposes candidate pairs above ``threshold`` estimated Jaccard, each is verified on the two
+bodies (``winnow.stories.verify``: exact Jaccard, containment, distinctive shingles, no name
+swapped), and linked pairs form a cluster whose cluster_id is its smallest page_id. This is the
+whole-corpus reference; the pipeline keeps the same clusters incrementally
+(``winnow.stories.incremental``) and names them with ids that outlive runs
+(``winnow.stories.ids``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 
 from winnow.parse.fingerprint import word_count, words
+from winnow.settings import STORIES
+from winnow.stories.verify import body_shingles, verify
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -30,8 +36,14 @@ def sketch(text: str) -> MinHash:
     return mh
 
 
+def _linked(a: str, b: str) -> bool:
+    return a == b or verify(body_shingles(a), body_shingles(b), STORIES).linked
+
+
 def cluster_stories(
-    articles: pl.DataFrame, threshold: float = 0.6, min_words: int = 50
+    articles: pl.DataFrame,
+    threshold: float = STORIES.lsh_threshold,
+    min_words: int = STORIES.min_words,
 ) -> pl.DataFrame:
     """One row per article that shares its story with another: page_id, cluster_id, site, size.
 
@@ -41,11 +53,12 @@ def cluster_stories(
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     sketches: dict[str, MinHash] = {}
     sites: dict[str, str | None] = {}
+    bodies: dict[str, str] = {}
     for page_id, site, body in articles.select("page_id", "site", "body").iter_rows():
         if word_count(body or "") < min_words:
             continue
         mh = sketch(body)
-        sketches[page_id], sites[page_id] = mh, site
+        sketches[page_id], sites[page_id], bodies[page_id] = mh, site, body
         lsh.insert(page_id, mh)
     parent = {pid: pid for pid in sketches}
 
@@ -57,6 +70,8 @@ def cluster_stories(
 
     for pid, mh in sketches.items():
         for other in lsh.query(mh):
+            if other <= pid or not _linked(bodies[pid], bodies[other]):
+                continue
             a, b = root(pid), root(other)
             if a != b:
                 parent[max(a, b)] = min(a, b)

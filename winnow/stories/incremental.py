@@ -5,11 +5,13 @@ changed 1 % of the pages would still pay for all of them, and it holds every bod
 Here each body's MinHash is kept in ``story_sketches`` (keyed by page and a hash of the
 body) with its LSH band keys in ``story_bands``: a run sketches only bodies it has not seen,
 in batches, and finds candidate pairs with one group-by over the band keys in DuckDB (which
-spills). Every band bucket holding two or more pages links them to its smallest page; that
-connects exactly the pages datasketch's ``MinHashLSH`` would, queried with every sketch (the
-same b bands of r rows), so the clusters equal ``cluster_stories``'s
-(``tests/test_stories_incremental.py``). Memory holds one batch of bodies, then only the pages
-that belong to a cluster.
+spills): two bodies sharing a band bucket are the pairs datasketch's ``MinHashLSH`` would
+propose (the same b bands of r rows). Identical bodies are linked by their hash without a
+look; each other candidate pair is verified once on the two bodies (``winnow.stories.verify``)
+and its verdict kept in ``story_pairs`` under both bodies' hashes, so a night verifies only the
+pairs its new or changed bodies bring. Linked pairs form the groups, which equal
+``cluster_stories``'s (``tests/test_stories_incremental.py``). Memory holds one batch of bodies,
+then the membership of the clusterable articles (ids only).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 
 from winnow.parse.fingerprint import word_count
+from winnow.settings import STORIES, StorySettings
 from winnow.stories.cluster import NUM_PERM, sketch
+from winnow.stories.verify import body_shingles, verify
 from winnow.warehouse.tables import query_frame, run
 
 #: Bodies sketched per batch (what the stage holds in memory at once).
@@ -50,15 +54,64 @@ _DROP_STALE = (
     "(SELECT 1 FROM story_sketches s WHERE s.page_id = b.page_id)",
 )
 
-#: Each page sharing a band bucket with another, and the bucket's smallest page.
-_EDGES = """
-    WITH shared AS (
-        SELECT band, bucket, min(page_id) AS root FROM story_bands
-        GROUP BY band, bucket HAVING count(*) > 1
-    )
-    SELECT DISTINCT b.page_id, s.root FROM story_bands b JOIN shared s USING (band, bucket)
-    WHERE b.page_id <> s.root
+#: Pairs whose verdict was reached on a body that is gone or changed.
+_DROP_STALE_PAIRS = """
+    DELETE FROM story_pairs p WHERE NOT EXISTS (
+        SELECT 1 FROM story_sketches s WHERE s.page_id = p.page_a AND s.body_hash = p.hash_a)
+    OR NOT EXISTS (
+        SELECT 1 FROM story_sketches s WHERE s.page_id = p.page_b AND s.body_hash = p.hash_b)
 """
+
+#: Candidate pairs without a verdict: one page per distinct body (``reps``), two of them
+#: sharing a band bucket; a bucket of more than ``$max_bucket`` bodies pairs each with its
+#: smallest page only (a degenerate bucket must not cost its size squared).
+_CANDIDATES = """
+    WITH reps AS (
+        SELECT body_hash, min(page_id) AS page_id FROM story_sketches
+        WHERE minhash IS NOT NULL GROUP BY body_hash
+    ), rb AS (
+        SELECT b.band, b.bucket, b.page_id, r.body_hash
+        FROM story_bands b JOIN reps r USING (page_id)
+    ), buckets AS (
+        SELECT band, bucket, count(*) AS n, min(page_id) AS root FROM rb
+        GROUP BY band, bucket HAVING count(*) > 1
+    ), pairs AS (
+        SELECT a.page_id AS page_a, b.page_id AS page_b, a.body_hash AS hash_a,
+               b.body_hash AS hash_b
+        FROM rb a JOIN buckets k USING (band, bucket) JOIN rb b USING (band, bucket)
+        WHERE a.page_id < b.page_id AND k.n <= $max_bucket
+        UNION
+        SELECT k.root, a.page_id, r.body_hash, a.body_hash
+        FROM rb a JOIN buckets k USING (band, bucket) JOIN reps r ON r.page_id = k.root
+        WHERE k.n > $max_bucket AND a.page_id <> k.root
+    )
+    SELECT DISTINCT p.* FROM pairs p ANTI JOIN story_pairs s
+        ON s.page_a = p.page_a AND s.page_b = p.page_b
+        AND s.hash_a = p.hash_a AND s.hash_b = p.hash_b
+    ORDER BY page_a, page_b
+"""
+
+#: Linked pairs, and each copy of an identical body tied to the body's smallest page.
+_EDGES = """
+    SELECT page_a, page_b FROM story_pairs WHERE linked
+    UNION ALL
+    SELECT s.page_id, r.page_id FROM story_sketches s JOIN (
+        SELECT body_hash, min(page_id) AS page_id FROM story_sketches
+        WHERE minhash IS NOT NULL GROUP BY body_hash HAVING count(*) > 1
+    ) r USING (body_hash)
+    WHERE s.minhash IS NOT NULL AND s.page_id <> r.page_id
+"""
+
+_PAIR_SCHEMA = {
+    "page_a": pl.String,
+    "page_b": pl.String,
+    "hash_a": pl.UInt64,
+    "hash_b": pl.UInt64,
+    "jaccard": pl.Float64,
+    "containment": pl.Float64,
+    "distinctive": pl.Float64,
+    "linked": pl.Boolean,
+}
 
 
 @cache
@@ -113,7 +166,9 @@ def _sketch_batch(con, page_ids: list[str], threshold: float, min_words: int) ->
 
 
 def refresh_sketches(
-    con: duckdb.DuckDBPyConnection, threshold: float = 0.6, min_words: int = 50
+    con: duckdb.DuckDBPyConnection,
+    threshold: float = STORIES.lsh_threshold,
+    min_words: int = STORIES.min_words,
 ) -> dict[str, int]:
     """Drop the sketches of gone or changed bodies, sketch the bodies without one."""
     before = con.execute("SELECT count(*) FROM story_sketches").fetchall()[0][0]
@@ -124,6 +179,55 @@ def refresh_sketches(
     for start in range(0, len(todo), SKETCH_BATCH):
         _sketch_batch(con, todo[start : start + SKETCH_BATCH], threshold, min_words)
     return {"sketches_dropped": before - kept, "bodies_sketched": len(todo)}
+
+
+def _verify_batch(con, pairs: pl.DataFrame, settings: StorySettings) -> pl.DataFrame:
+    """Verdicts of one batch of candidate pairs, from the two bodies of each."""
+    ids = pl.concat([pairs["page_a"], pairs["page_b"]]).unique().to_frame("page_id")
+    con.register("batch_ids", ids.to_arrow())
+    try:
+        bodies = query_frame(
+            con, "SELECT a.page_id, a.body FROM articles a JOIN batch_ids USING (page_id)"
+        )
+    finally:
+        con.unregister("batch_ids")
+    shingled = {page: body_shingles(body) for page, body in bodies.iter_rows()}
+    empty = body_shingles("")
+    verdicts = [
+        verify(shingled.get(a, empty), shingled.get(b, empty), settings)
+        for a, b in pairs.select("page_a", "page_b").iter_rows()
+    ]
+    return pairs.with_columns(
+        pl.Series("jaccard", [v.jaccard for v in verdicts], dtype=pl.Float64),
+        pl.Series("containment", [v.containment for v in verdicts], dtype=pl.Float64),
+        pl.Series("distinctive", [v.distinctive for v in verdicts], dtype=pl.Float64),
+        pl.Series("linked", [v.linked for v in verdicts], dtype=pl.Boolean),
+    )
+
+
+def refresh_pairs(
+    con: duckdb.DuckDBPyConnection, settings: StorySettings = STORIES
+) -> dict[str, int]:
+    """Drop verdicts on changed bodies, verify the candidate pairs that have none."""
+    before = con.execute("SELECT count(*) FROM story_pairs").fetchall()[0][0]
+    run(con, _DROP_STALE_PAIRS)
+    kept = con.execute("SELECT count(*) FROM story_pairs").fetchall()[0][0]
+    candidates = query_frame(con, _CANDIDATES, {"max_bucket": settings.max_bucket})
+    linked = 0
+    for start in range(0, candidates.height, settings.pair_batch):
+        batch = candidates.slice(start, settings.pair_batch)
+        verdicts = _verify_batch(con, batch, settings).select(list(_PAIR_SCHEMA))
+        linked += int(verdicts["linked"].sum())
+        con.register("incoming", verdicts.to_arrow())
+        try:
+            run(con, "INSERT INTO story_pairs BY NAME SELECT * FROM incoming")
+        finally:
+            con.unregister("incoming")
+    return {
+        "pairs_dropped": before - kept,
+        "pairs_verified": candidates.height,
+        "pairs_linked": linked,
+    }
 
 
 def _components(edges: pl.DataFrame) -> dict[str, str]:
@@ -144,12 +248,31 @@ def _components(edges: pl.DataFrame) -> dict[str, str]:
     return {page: root(page) for page in list(parent)}
 
 
-def stored_clusters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The ``story_clusters`` rows from the stored band keys (``cluster_stories``'s columns)."""
+def story_groups(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every article with a body, and its group (the smallest page_id linked to it; itself
+    when it has no copy): page_id, group."""
     members = _components(query_frame(con, _EDGES))
-    frame = pl.DataFrame(
-        {"page_id": list(members), "cluster_id": list(members.values())},
-        schema={"page_id": pl.String, "cluster_id": pl.String},
+    linked = pl.DataFrame(
+        {"page_id": list(members), "group": list(members.values())},
+        schema={"page_id": pl.String, "group": pl.String},
+    )
+    articles = query_frame(
+        con, "SELECT page_id FROM articles WHERE has_article AND body IS NOT NULL"
+    )
+    return (
+        articles.join(linked, on="page_id", how="left")
+        .with_columns(pl.col("group").fill_null(pl.col("page_id")))
+        .sort("page_id")
+    )
+
+
+def stored_clusters(con: duckdb.DuckDBPyConnection, groups: pl.DataFrame | None = None):
+    """The ``story_clusters`` rows of the groups of two or more (``cluster_stories``'s
+    columns): cluster_id is the group's smallest page_id, similarity its MinHash estimate
+    against that page."""
+    groups = story_groups(con) if groups is None else groups
+    frame = groups.filter(pl.len().over("group") > 1).select(
+        "page_id", pl.col("group").alias("cluster_id")
     )
     con.register("members", frame.to_arrow())
     try:

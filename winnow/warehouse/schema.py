@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Views for readers (``NNN_v_name.sql``), created at publish in the snapshot readers open.
+VIEWS_DIR = Path(__file__).parent / "views"
 
 
 class SchemaError(RuntimeError):
@@ -126,3 +128,19 @@ def verify(con: duckdb.DuckDBPyConnection, where: str) -> None:
             problems.append(problem)
     if problems:
         raise SchemaError(f"{where}: not the expected schema: " + "; ".join(problems))
+
+
+def view_files(directory: Path | None = None) -> list[Path]:
+    """The reader views' SQL files, in order (a view may read the ones before it)."""
+    return sorted((directory or VIEWS_DIR).glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create every reader view (``CREATE OR REPLACE VIEW``); returns their file names.
+    Views are not migrations: they hold no rows, so each publish simply writes the current
+    definitions, and a view's SQL can change without a schema version."""
+    names = []
+    for path in view_files():
+        _run(con, path.read_text(encoding="utf-8"))
+        names.append(path.stem)
+    return names

@@ -38,7 +38,7 @@ import duckdb
 import polars as pl
 
 from winnow.settings import resolve
-from winnow.warehouse.schema import SchemaError, migrate, verify
+from winnow.warehouse.schema import SchemaError, create_views, migrate, verify
 
 Log = Callable[[str], None]
 
@@ -248,6 +248,7 @@ class Warehouse:
             con = connect_file(self.work_path)
             try:
                 check_stage_order(con, order)
+                create_views(con)  # readers query v_articles, v_stories, ... in the snapshot
                 con.execute(
                     "INSERT INTO publications VALUES (?, nextval('stage_seq'), ?)",
                     [run_id, datetime.now(UTC).replace(tzinfo=None)],

@@ -30,7 +30,7 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 
 
 def query_frame(
-    con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
+    con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None
 ) -> pl.DataFrame:
     """A query's result as a polars frame, handed over as Arrow."""
     return pl.from_arrow(con.sql(query, params=params or None).to_arrow_table())
