@@ -42,7 +42,7 @@ def test_v_articles_one_row_per_article_url(con):
     # every article has a story; titles and dates are the demo's
     assert rows(con, "SELECT count(*) FROM v_articles WHERE story_id IS NULL") == [(0,)]
     truth = {(t["title"], t["date"]) for t in articles}
-    got = {(title, str(day)) for title, day in rows(con, "SELECT title, published_at FROM v_articles")}
+    got = {(t, str(d)) for t, d in rows(con, "SELECT title, published_at FROM v_articles")}
     assert len(got & truth) >= 0.9 * len(truth)
 
 
