@@ -5,13 +5,14 @@ Each asset is a thin call into ``winnow.stages`` (the same code ``winnow run`` a
 """
 
 import dagster as dg
+import polars as pl
 
 from assets.parallel import articles, warc_pages
 from assets.partitions import FETCH_DAYS
-from assets.report import metadata
+from assets.report import markdown_table, metadata
 from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
-from winnow import checks, stages
+from winnow import checks, health, stages
 from winnow.fetch.ingest import failure_share
 from winnow.partitions.keys import fetched_specs
 from winnow.settings import resolve
@@ -265,6 +266,55 @@ def article_bodies_are_text(
     )
 
 
+@dg.asset_check(
+    asset=articles,
+    description=(
+        "Site health: each site's articles of this run against its own last runs (articles per "
+        "page, median body words, share of pages with no article, share of text removed). "
+        "Warns naming the site and the figure when one falls off a cliff, as when a template "
+        "change empties a site's bodies (thresholds: health_* settings)."
+    ),
+)
+def site_health_stable(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    settings = resolve()
+    run_id = context.run.run_id
+    with warehouse.reader(context) as con:
+        current = health.read_run(con, run_id)
+        history = health.read_history(
+            con, run_id, settings.health_history_runs, settings.health_min_pages
+        )
+    flags = health.judge(
+        current,
+        history,
+        settings.health_min_pages,
+        settings.health_max_drop,
+        settings.health_max_rise,
+    )
+    sites = sorted(set(flags["site"]))
+    judged = health.judged_sites(current, history, settings.health_min_pages)
+    said = f"{len(sites)} of {len(judged)} sites fell off: {', '.join(sites)}"
+    return dg.AssetCheckResult(
+        passed=not sites,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=said if sites else f"{len(judged)} sites judged, none off its usual figures",
+        metadata={
+            "sites_measured": len(current),
+            "sites_judged": len(judged),
+            "sites_flagged": len(sites),
+            "sites": dg.MetadataValue.json(
+                {site: flags.filter(pl.col("site") == site)["reason"].to_list() for site in sites}
+            ),
+            "figures": dg.MetadataValue.md(markdown_table(_rounded(current.drop("run_id")))),
+        },
+    )
+
+
+def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col(pl.Float64).round(3))
+
+
 @dg.asset(
     deps=[articles],
     group_name=GROUP,
@@ -321,4 +371,5 @@ CHECKS = [
     article_bodies_non_empty,
     bodies_not_mostly_boilerplate,
     article_bodies_are_text,
+    site_health_stable,
 ]

@@ -75,7 +75,8 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def check_lines(evaluations: Sequence[dg.AssetCheckEvaluation], pages: int = 10) -> list[str]:
     """Each check that did not pass: ``FAILED check`` (error) or ``WARNING check``, its verdict,
-    then the pages it names with their reasons (its ``pages`` metadata), ``pages`` at most."""
+    then the pages or sites it names with their reasons (its ``pages`` or ``sites`` metadata),
+    ``pages`` of them at most."""
     lines = []
     for evaluation in evaluations:
         if evaluation.passed:
@@ -84,12 +85,15 @@ def check_lines(evaluations: Sequence[dg.AssetCheckEvaluation], pages: int = 10)
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         said = f": {evaluation.description}" if evaluation.description else ""
         lines.append(f"{'FAILED' if error else 'WARNING'} check {name}{said}")
-        named = evaluation.metadata.get("pages")
-        value = named.value if named is not None else None
-        if isinstance(value, dict):
-            lines += [f"  {page}: {why}" for page, why in list(value.items())[:pages]]
-        elif isinstance(value, list):
-            lines += [f"  {page}" for page in value[:pages]]
+        for key in ("pages", "sites"):
+            named = evaluation.metadata.get(key)
+            value = named.value if named is not None else None
+            if isinstance(value, dict):
+                for name, why in list(value.items())[:pages]:
+                    whys = why if isinstance(why, list) else [why]
+                    lines += [f"  {name}: {w}" if key == "pages" else f"  {w}" for w in whys]
+            elif isinstance(value, list):
+                lines += [f"  {name}" for name in value[:pages]]
     return lines
 
 

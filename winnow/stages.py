@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from winnow import EXTRACTOR_VERSION, warehouse
+from winnow import EXTRACTOR_VERSION, health, warehouse
 from winnow.extract.engine import Article, extract_articles
 from winnow.fetch.ingest import ingest_web
 from winnow.fetch.options import FetchOptions
@@ -449,6 +449,7 @@ def extract(
     with warehouse.transaction(con):
         for articles in extract_batches(con, keys, run_id, result.failures, limits):
             result.counts["extracted"] += warehouse.write_articles(con, articles)
+        health.record(con, run_id, _now())
         warehouse.mark_stage(con, "articles", run_id)
     return summarize_articles(con, result)
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from winnow import EXTRACTOR_VERSION, stages, warehouse
+from winnow import EXTRACTOR_VERSION, health, stages, warehouse
 from winnow.limits import PageLimits
 from winnow.partitions.keys import WarcPartition
 from winnow.pipeline import load_page
@@ -224,5 +224,6 @@ def load_staged_articles(store: Warehouse, con: duckdb.DuckDBPyConnection, run_i
             extracted += warehouse.write_articles(con, pl.read_parquet(path))
         store.drop_staged([path])
     with warehouse.transaction(con):
+        health.record(con, run_id, datetime.now(UTC).replace(tzinfo=None))
         warehouse.mark_stage(con, "articles", run_id)
     return {"extracted": extracted}
