@@ -9,7 +9,8 @@ is ever held, whatever the compression ratio.
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import BinaryIO
 
 from winnow.fetch.errors import FetchFailure
 
@@ -62,21 +63,52 @@ class CappedInflater:
     def flush(self) -> bytes:
         return self._grow(self._zlib.flush()) if self._zlib is not None else b""
 
+    @property
+    def complete(self) -> bool:
+        """Whether a compressed stream reached its end marker (identity: always)."""
+        return self._zlib is None or self._zlib.eof
+
 
 async def read_capped(
-    chunks: AsyncIterator[bytes], encoding: str, max_bytes: int, max_decoded: int, url: str
+    chunks: AsyncIterator[bytes],
+    encoding: str,
+    max_bytes: int,
+    max_decoded: int,
+    url: str,
+    sink: BinaryIO | None = None,
 ) -> tuple[bytes, int]:
-    """(decoded body, bytes on the wire) of a raw chunk stream, within both caps."""
+    """(decoded body, bytes on the wire) of a raw chunk stream, within both caps; a
+    compressed body cut before its end is a ``TruncatedBody`` failure. With ``sink`` the
+    decoded bytes are written there (a spool file) and the body returned is empty."""
     inflater = CappedInflater(encoding, max_decoded, url)
     parts: list[bytes] = []
+    keep = parts.append if sink is None else sink.write
     wire = 0
     async for chunk in chunks:
         wire += len(chunk)
         if wire > max_bytes:
             raise FetchFailure("BodyTooLarge", f"{url}: body over fetch.max_bytes={max_bytes}")
-        parts.append(inflater.feed(chunk))
-    parts.append(inflater.flush())
+        keep(inflater.feed(chunk))
+    keep(inflater.flush())
+    if not inflater.complete:
+        raise FetchFailure(
+            "TruncatedBody",
+            f"{url}: truncated: the {inflater.encoding} body ends before its end "
+            f"({wire} bytes received)",
+            retryable=True,
+        )
     return b"".join(parts), wire
+
+
+def gunzipped_chunks(chunks: Iterator[bytes], limit: int, url: str) -> Iterator[bytes]:
+    """The content of a gzip file read chunk by chunk (``.xml.gz`` sitemaps), under ``limit``
+    bytes; a file cut before its end is a ``TruncatedBody`` failure."""
+    inflater = CappedInflater("gzip", limit, url)
+    for chunk in chunks:
+        yield inflater.feed(chunk)
+    yield inflater.flush()
+    if not inflater.complete:
+        raise FetchFailure("TruncatedBody", f"{url}: truncated: the gzip file ends before its end")
 
 
 def gunzip_capped(data: bytes, limit: int, url: str) -> bytes:

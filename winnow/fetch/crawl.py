@@ -12,23 +12,27 @@ Discovery and fetching overlap: each source's producer feeds a bounded job queue
 from __future__ import annotations
 
 import asyncio
+import itertools
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from winnow.fetch.body import gunzip_capped
+from winnow.fetch.body import gunzip_capped, gunzipped_chunks
 from winnow.fetch.errors import FetchFailure
 from winnow.fetch.http import Attempt, Fetched, Fetcher, Validators
 from winnow.fetch.options import FetchOptions
 from winnow.sources.config import SourceSpec
-from winnow.sources.feed import FeedError, parse_feed
+from winnow.sources.feed import FALLBACK_BYTES, FeedError, FeedParser, tolerant_feed
 from winnow.sources.scope import Candidate, Selector, normalise_url
-from winnow.sources.sitemap import SitemapError, parse_sitemap
+from winnow.sources.sitemap import SitemapError, SitemapParser
 from winnow.sources.urls import url_candidates
 
 _DONE = object()
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes of a spooled sitemap or feed parsed between two turns of the event loop.
+DOC_CHUNK = 32768
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,11 @@ class CrawlItem:
     job: PageJob
     fetched: Fetched | None
     error: str | None = None
+
+
+def _error_class(exc: Exception) -> str:
+    """``fetch_log.error_class`` of a document that could not be read."""
+    return exc.error_class if isinstance(exc, FetchFailure) else "NotADocument"
 
 
 class _Stopped(Exception):
@@ -160,19 +169,61 @@ class Crawl:
             await self._read_feed(fetcher, spec, jobs)
 
     async def _document(self, fetcher: Fetcher, spec: SourceSpec, url: str, kind: str):
-        """Body of a sitemap or feed (gunzipped under the cap); None after reporting a failure."""
+        """(decoded chunks of a sitemap or feed, the fetch); chunks None after reporting a
+        failure. The body was spooled by the fetcher; a gzip file is inflated as it is read."""
         fetched = await fetcher.fetch(url, kind)
-        if fetched.outcome != "ok" or fetched.body is None:
+        if fetched.outcome != "ok" or fetched.document is None:
             await self._fail(spec, url, f"{spec.name}: {kind} {fetched.error}")
             return None, fetched
-        body = fetched.body
-        if body.startswith(_GZIP_MAGIC):
-            try:
-                body = gunzip_capped(body, self.options.max_decompressed_bytes, url)
-            except FetchFailure as exc:
-                await self._fail(spec, url, f"{spec.name}: {kind} {exc}")
-                return None, fetched
-        return body, fetched
+        document = fetched.document
+        chunks = iter(lambda: document.read(DOC_CHUNK), b"")
+        first = next(chunks, b"")
+        chunks = itertools.chain([first], chunks)
+        if first.startswith(_GZIP_MAGIC):
+            chunks = gunzipped_chunks(chunks, self.options.max_decompressed_bytes, url)
+        return chunks, fetched
+
+    async def _parsed(self, chunks: Iterator[bytes], parser) -> AsyncIterator:
+        """Entries of a document fed to ``parser`` chunk by chunk, handing the event loop back
+        between chunks: a 40 MB feed never holds up the other hosts' requests."""
+        for chunk in chunks:
+            for entry in parser.feed(chunk):
+                yield entry
+            await asyncio.sleep(0)
+        for entry in parser.close():
+            yield entry
+
+    async def _lost(self, fetcher: Fetcher, fetched: Fetched, spec: SourceSpec, parser) -> None:
+        """An error row for entries the document holds that its parser could not read."""
+        if parser.lost or parser.problem:
+            cause = parser.problem or "unreadable XML"
+            message = (
+                f"{spec.name}: {fetched.kind} {fetched.url}: {parser.lost} of {parser.marked} "
+                f"entries could not be read ({cause})"
+            )
+            await self._document_error(fetcher, fetched, spec, "EntriesLost", message)
+
+    async def _document_error(
+        self, fetcher: Fetcher, fetched: Fetched, spec: SourceSpec, error_class: str, message: str
+    ) -> None:
+        """A sitemap or feed fetched but not (wholly) read: a ``fetch_log`` row for it (the
+        fetch itself was logged ok) and a failure line for the run."""
+        fetcher.log.append(
+            Attempt(
+                url=fetched.url,
+                final_url=fetched.final_url,
+                kind=fetched.kind,
+                attempt=fetched.attempts,
+                status=fetched.status,
+                outcome="error",
+                error_class=error_class,
+                error=message,
+                bytes=0,
+                elapsed_ms=0.0,
+                fetched_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        await self._fail(spec, fetched.url, message)
 
     async def _fail(self, spec: SourceSpec, url: str, error: str) -> None:
         await self._emit(CrawlItem(PageJob(url, spec.name, spec.site, None), None, error))
@@ -183,39 +234,69 @@ class Crawl:
         pending, visited = [spec.web.url], {spec.web.url}
         while pending and not selector.full and len(visited) <= self.options.max_sitemaps + 1:
             url = pending.pop(0)
-            body, fetched = await self._document(fetcher, spec, url, "sitemap")
-            if body is None:
+            chunks, fetched = await self._document(fetcher, spec, url, "sitemap")
+            if chunks is None:
                 continue
+            parser = SitemapParser()
             try:
-                for entry in parse_sitemap(body):
-                    if not entry.is_sitemap:
-                        if kept := selector.offer(Candidate(entry.loc, entry.lastmod)):
-                            await self._enqueue(spec, kept.url, jobs)
-                        if selector.full:
-                            break
-                        continue
-                    child = normalise_url(entry.loc, fetched.final_url)
-                    # A child sitemap last modified before ``since`` holds nothing newer.
-                    wanted = (
-                        child and selector.in_site(child) and not selector.too_old(entry.lastmod)
-                    )
-                    if wanted and child not in visited:
-                        visited.add(child)
-                        pending.append(child)
-            except SitemapError as exc:
-                await self._fail(spec, url, f"{spec.name}: sitemap {url}: {exc}")
+                async for entry in self._parsed(chunks, parser):
+                    if entry.is_sitemap:
+                        child = normalise_url(entry.loc, fetched.final_url)
+                        if child and child not in visited and self._wanted(selector, child, entry):
+                            visited.add(child)
+                            pending.append(child)
+                    elif kept := selector.offer(Candidate(entry.loc, entry.lastmod)):
+                        await self._enqueue(spec, kept.url, jobs)
+                    if selector.full:
+                        break
+                else:
+                    await self._lost(fetcher, fetched, spec, parser)
+            except (SitemapError, FetchFailure) as exc:
+                message = f"{spec.name}: sitemap {url}: {exc}"
+                await self._document_error(fetcher, fetched, spec, _error_class(exc), message)
+            finally:
+                fetched.document.close()
+
+    @staticmethod
+    def _wanted(selector: Selector, child: str, entry) -> bool:
+        """A child sitemap of the source's site, not last modified before ``since`` (it would
+        hold nothing newer)."""
+        return selector.in_site(child) and not selector.too_old(entry.lastmod)
 
     async def _read_feed(self, fetcher: Fetcher, spec: SourceSpec, jobs: asyncio.Queue) -> None:
         scope = spec.web
-        body, fetched = await self._document(fetcher, spec, scope.url, "feed")
-        if body is None:
+        chunks, fetched = await self._document(fetcher, spec, scope.url, "feed")
+        if chunks is None:
             return
         selector = Selector(scope, scope.url)
+        parser = FeedParser(fetched.final_url)
         try:
-            for candidate in parse_feed(body, fetched.final_url):
-                if selector.full:
-                    break
+            async for candidate in self._feed_entries(chunks, parser, fetched):
                 if kept := selector.offer(candidate):
                     await self._enqueue(spec, kept.url, jobs)
-        except FeedError as exc:
-            await self._fail(spec, scope.url, f"{spec.name}: feed {scope.url}: {exc}")
+                if selector.full:
+                    break
+            else:
+                await self._lost(fetcher, fetched, spec, parser)
+        except (FeedError, FetchFailure) as exc:
+            message = f"{spec.name}: feed {scope.url}: {exc}"
+            await self._document_error(fetcher, fetched, spec, _error_class(exc), message)
+        finally:
+            fetched.document.close()
+
+    async def _feed_entries(self, chunks: Iterator[bytes], parser: FeedParser, fetched: Fetched):
+        """The feed's entries; a small document lxml cannot read as a feed goes to the
+        tolerant parser in a worker thread."""
+        try:
+            async for candidate in self._parsed(chunks, parser):
+                yield candidate
+        except FeedError:
+            document = fetched.document
+            if parser.read or document.seek(0, 2) > FALLBACK_BYTES:
+                raise
+            document.seek(0)
+            data = b"".join(iter(lambda: document.read(DOC_CHUNK), b""))
+            if data.startswith(_GZIP_MAGIC):
+                data = gunzip_capped(data, self.options.max_decompressed_bytes, fetched.url)
+            for candidate in await asyncio.to_thread(tolerant_feed, data, fetched.final_url):
+                yield candidate

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import BinaryIO
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpcore
@@ -28,6 +30,9 @@ from winnow.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
 from winnow.fetch.safety import GuardedBackend, check_url
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+DOCUMENT_KINDS = ("sitemap", "feed")
+#: A sitemap or feed body is kept in memory up to this size, then spooled to a temporary file.
+DOC_MEMORY_BYTES = 1_000_000
 REDIRECTS = (301, 302, 303, 307, 308)
 ACCEPT = {
     "page": "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5",
@@ -82,6 +87,10 @@ class Fetched:
     attempts: int = 0
     wire_bytes: int = field(default=0, repr=False)
     started: float = field(default=0.0, repr=False)
+    spent: float = field(default=0.0, repr=False)  # seconds in the host's slot, all attempts
+    #: A sitemap's or feed's decoded body, spooled (memory, then disk past DOC_MEMORY_BYTES)
+    #: instead of ``body``: it is parsed chunk by chunk, never held whole.
+    document: BinaryIO | None = field(default=None, repr=False)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -161,7 +170,8 @@ class Fetcher:
     async def fetch(
         self, url: str, kind: str = "page", validators: Validators | None = None
     ) -> Fetched:
-        """Fetch ``url``, retrying transient failures; every attempt goes to ``self.log``."""
+        """Fetch ``url``, retrying transient failures within ``fetch_deadline`` seconds spent
+        in the host's slot (all attempts together); every attempt goes to ``self.log``."""
         result = Fetched(url, kind, final_url=url)
         for attempt in range(1, self.options.retries + 2):
             failure = await self._attempt(result, validators)
@@ -170,12 +180,17 @@ class Fetcher:
             if failure is None:
                 return result
             wait = self._retry_wait(failure, attempt)
-            if wait is None:
+            host = urlsplit(result.final_url).netloc.lower()
+            if wait is None or self.gate.given_up(host) or self._past_deadline(result, wait):
                 return result
             if failure.retry_after is not None:
-                self.gate.pause(urlsplit(result.final_url).netloc.lower(), wait)
+                self.gate.pause(host, wait)
             await asyncio.sleep(wait)
         return result
+
+    def _past_deadline(self, result: Fetched, wait: float) -> bool:
+        """Whether another try would take the fetch past ``fetch_deadline``."""
+        return result.spent + wait >= self.options.fetch_deadline
 
     async def _attempt(self, result: Fetched, validators: Validators | None) -> FetchFailure | None:
         """One try (all its redirect hops); the failure, or None when it got an answer."""
@@ -186,11 +201,18 @@ class Fetcher:
         except FetchFailure as failure:
             return failure
         except TimeoutError:
+            host = urlsplit(result.final_url).netloc.lower()
+            self.gate.strike(host, self.options.host_max_timeouts)
             return FetchFailure(
                 "TotalTimeout",
-                f"{result.final_url}: no full answer in {self.options.total_timeout}s",
+                f"{result.final_url}: no full answer in {self._attempt_seconds(result):.1f}s "
+                "(connect, headers and body)",
                 retryable=True,
             )
+        except httpx.RemoteProtocolError as exc:  # includes a body cut before Content-Length
+            cut = "without sending complete message body" in str(exc)
+            name = "TruncatedBody" if cut else type(exc).__name__
+            return FetchFailure(name, f"{result.final_url}: {exc!r}", retryable=True)
         except httpx.TransportError as exc:  # connect/read errors and timeouts: transient
             return FetchFailure(type(exc).__name__, f"{result.final_url}: {exc!r}", retryable=True)
         except Exception as exc:  # anything else (bad URL, protocol bug) costs this URL only
@@ -200,6 +222,9 @@ class Fetcher:
     def _record(self, result: Fetched, attempt: int, failure: FetchFailure | None) -> None:
         if failure is not None:
             result.outcome, result.body = "error", None
+            if result.document is not None:
+                result.document.close()
+                result.document = None
             result.error_class, result.error = failure.error_class, str(failure)
             result.status = failure.status if failure.status is not None else result.status
         else:
@@ -238,9 +263,15 @@ class Fetcher:
             url = result.final_url
             await check_url(url, self.options.allow_private, self.options.private_hosts)
             crawl_delay = await self._robots_delay(url, result.kind)
-            async with self.gate.slot(urlsplit(url).netloc.lower(), crawl_delay):
-                async with asyncio.timeout(self.options.total_timeout):
-                    location = await self._request(result, validators)
+            host = urlsplit(url).netloc.lower()
+            async with self.gate.slot(host, crawl_delay):
+                self._check_host(host, url)
+                entered = time.perf_counter()
+                try:
+                    async with asyncio.timeout(self._attempt_seconds(result)):
+                        location = await self._request(result, validators)
+                finally:
+                    result.spent += time.perf_counter() - entered
             if location is None:
                 return
             target, _ = urldefrag(urljoin(url, location.strip()))
@@ -252,6 +283,17 @@ class Fetcher:
             "TooManyRedirects",
             f"{result.url}: more than fetch.max_redirects={self.options.max_redirects} redirects",
         )
+
+    def _attempt_seconds(self, result: Fetched) -> float:
+        """This attempt's deadline: ``total_timeout``, or what is left of ``fetch_deadline``."""
+        left = self.options.fetch_deadline - result.spent
+        return max(0.001, min(self.options.total_timeout, left))
+
+    def _check_host(self, host: str, url: str) -> None:
+        """FetchFailure when the host was given up for this crawl (too many timeouts)."""
+        reason = self.gate.given_up(host)
+        if reason:
+            raise FetchFailure("HostGivenUp", f"{url}: {reason}")
 
     async def _robots_delay(self, url: str, kind: str) -> float | None:
         """The host's Crawl-delay; FetchFailure when robots.txt disallows ``url``."""
@@ -307,23 +349,40 @@ class Fetcher:
         return None
 
     async def _read_body(self, result: Fetched, response: httpx.Response) -> None:
+        """The body within both caps: in memory, or spooled for a sitemap or feed. A body
+        shorter than its ``Content-Length`` is a ``TruncatedBody`` failure, never a page."""
         o = self.options
         max_bytes = ROBOTS_MAX_BYTES if result.kind == "robots" else o.max_bytes
-        declared = response.headers.get("content-length", "")
+        declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchFailure(
                 "BodyTooLarge",
                 f"{result.final_url}: Content-Length {declared} over the {max_bytes}-byte cap",
                 status=response.status_code,
             )
+        spool = None
+        if result.kind in DOCUMENT_KINDS:
+            spool = tempfile.SpooledTemporaryFile(max_size=DOC_MEMORY_BYTES)  # noqa: SIM115
+            result.document = spool  # closed by _record if this attempt fails
         counted = _CountingStream(response.aiter_raw(), result)
-        result.body, _ = await read_capped(
+        result.body, wire = await read_capped(
             counted,
             response.headers.get("content-encoding", ""),
             max_bytes,
             o.max_decompressed_bytes,
             result.final_url,
+            spool,
         )
+        if declared.isdigit() and wire < int(declared):
+            raise FetchFailure(
+                "TruncatedBody",
+                f"{result.final_url}: truncated: {wire} of {declared} bytes (Content-Length)",
+                status=response.status_code,
+                retryable=True,
+            )
+        if spool is not None:
+            spool.seek(0)
+            result.body = None
 
     async def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
         fetched = await self.fetch(url, kind="robots")

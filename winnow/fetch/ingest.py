@@ -79,7 +79,7 @@ def classify(item: CrawlItem) -> tuple[str, LoadedPage | None]:
             None,
             None,
             None,
-            "error",
+            "truncated" if fetched.error_class == "TruncatedBody" else "error",
             fetched.error,
         )
         return "failed", page

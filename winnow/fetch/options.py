@@ -36,7 +36,9 @@ class FetchOptions:
     max_crawl_delay: float = 30.0
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
-    total_timeout: float = 60.0
+    total_timeout: float = 60.0  # one attempt: connect + headers + whole body
+    fetch_deadline: float = 180.0  # one URL: every attempt's time in the host's slot together
+    host_max_timeouts: int = 2  # attempts past total_timeout before a host is given up
     max_redirects: int = 5
     retries: int = 3
     backoff: float = 0.5
@@ -57,6 +59,7 @@ class FetchOptions:
 
 
 _POSITIVE = {"concurrency", "per_host", "max_bytes", "max_decompressed_bytes", "max_sitemaps"}
+_POSITIVE |= {"host_max_timeouts"}
 _NON_NEGATIVE = {"delay", "max_crawl_delay", "retries", "backoff", "max_backoff"}
 _NON_NEGATIVE |= {"max_retry_after", "max_redirects"}
 
@@ -76,7 +79,7 @@ def _check(where: str, key: str, value: object, default: object) -> object:
         raise ValueError(f"{where}: fetch.{key} must be above 0")
     if (key in _NON_NEGATIVE or kind is float) and value < 0:
         raise ValueError(f"{where}: fetch.{key} must not be negative")
-    if key.endswith("timeout") and value <= 0:
+    if key.endswith(("timeout", "deadline")) and value <= 0:
         raise ValueError(f"{where}: fetch.{key} must be above 0 seconds")
     if key == "max_failure_share" and not 0 <= value <= 1:
         raise ValueError(f"{where}: fetch.max_failure_share must be between 0 and 1")
