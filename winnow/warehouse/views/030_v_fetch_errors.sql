@@ -12,7 +12,7 @@ WITH located AS (
 )
 SELECT
     'fetch' AS stage,
-    l.fetched_at AS at,
+    l.fetched_at AS attempted_at,
     CAST(l.fetched_at AS DATE) AS day,
     coalesce(s.site, regexp_extract(l.url, '^[A-Za-z]+://(?:www\.)?([^/:?#]+)', 1)) AS site,
     l.url,
