@@ -20,35 +20,40 @@ from winnow.warehouse.store import (
     mark_stage,
     open_published,
 )
-from winnow.warehouse.tables import (
-    compress,
-    connect,
-    decompress,
-    drop_stale_blocks,
-    model_blocks,
-    pages_needing_articles,
-    pages_without_blocks,
-    query_frame,
-    read_articles,
-    read_boilerplate,
-    read_page_info,
-    read_pages,
-    read_segments,
-    run,
-    scalar,
-    set_page_status,
-    site_counts,
-    sites_of,
-    stored_versions,
-    table_counts,
-    transaction,
-    write_articles,
-    write_blocks,
-    write_clusters,
-    write_model,
-    write_pages,
-    write_segments,
-    write_site_models,
+
+# Set-based table I/O needs polars; imported when first used, so a reader that only opens
+# the published file (``winnow query``) starts without it.
+_TABLES = frozenset(
+    {
+        "compress",
+        "connect",
+        "decompress",
+        "drop_stale_blocks",
+        "model_blocks",
+        "pages_needing_articles",
+        "pages_without_blocks",
+        "query_frame",
+        "read_articles",
+        "read_boilerplate",
+        "read_page_info",
+        "read_pages",
+        "read_segments",
+        "run",
+        "scalar",
+        "set_page_status",
+        "site_counts",
+        "sites_of",
+        "stored_versions",
+        "table_counts",
+        "transaction",
+        "write_articles",
+        "write_blocks",
+        "write_clusters",
+        "write_model",
+        "write_pages",
+        "write_segments",
+        "write_site_models",
+    }
 )
 
 __all__ = [
@@ -95,3 +100,14 @@ __all__ = [
     "write_pages",
     "write_segments",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``winnow.warehouse.<name>`` of the ``tables`` module, imported on first use."""
+    if name not in _TABLES:
+        raise AttributeError(f"module 'winnow.warehouse' has no attribute {name!r}")
+    from winnow.warehouse import tables
+
+    value = getattr(tables, name)
+    globals()[name] = value
+    return value

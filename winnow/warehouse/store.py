@@ -33,12 +33,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from winnow.settings import resolve
 from winnow.warehouse.schema import SchemaError, create_views, migrate, verify
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Log = Callable[[str], None]
 
