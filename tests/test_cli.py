@@ -328,3 +328,33 @@ def test_query_while_a_writer_holds_the_file_says_so(tmp_path):
     err = " ".join(result.stderr.split())
     assert "holds the warehouse open for writing" in err and "busy.duckdb" in err
     assert "Traceback" not in err
+
+
+def test_why_takes_a_url(run_warehouse):
+    root, db, _ = run_warehouse
+    for url in (f"https://www.{SITE}/bridge", f"https://www.{SITE}/bridge/"):
+        result = winnow("why", url, "--warehouse", db, cwd=root)
+        assert result.returncode == 0, result.stderr
+        assert "blocks of herald/bridge" in result.stdout
+        assert STORIES["bridge"][1] in result.stdout
+    result = winnow("why", f"https://www.{SITE}/nowhere", "--warehouse", db, cwd=root)
+    assert result.returncode == 1 and "nowhere" in result.stderr
+
+
+def test_why_in_json_has_every_block(run_warehouse):
+    root, db, _ = run_warehouse
+    result = winnow("why", "bridge", "--format", "json", "--warehouse", db, cwd=root)
+    assert result.returncode == 0, result.stderr
+    blocks = json.loads(result.stdout)
+    assert [b["block_index"] for b in blocks] == sorted(b["block_index"] for b in blocks)
+    assert {"text", "kept", "p_article", "decision", "reason"} <= set(blocks[0])
+    assert any(b["text"] == STORIES["bridge"][2] and b["kept"] for b in blocks)
+
+
+def test_version(tmp_path):
+    import winnow as package
+
+    result = winnow("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    expected = f"winnow {package.__version__} (extractor {package.EXTRACTOR_VERSION})"
+    assert result.stdout.strip() == expected
