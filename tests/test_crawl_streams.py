@@ -222,3 +222,67 @@ def test_a_body_cut_short_is_stored_as_truncated(tmp_path, servers):
     log = con.execute("SELECT error_class FROM fetch_log WHERE kind = 'page'").fetchall()
     assert "TruncatedBody" in {r[0] for r in log}
     con.close()
+
+
+def _trickle(request):
+    def drip():
+        for _ in range(50):  # a byte every 0.1 s: never a read timeout, never a whole page
+            time.sleep(0.1)
+            yield b" "
+
+    return Response(drip(), content_type=HTML)
+
+
+def test_a_host_trickling_bytes_costs_its_slots_for_about_one_deadline(tmp_path, servers):
+    """Ten URLs on a host that trickles bytes: the first answers past ``total_timeout`` give
+    the host up for the crawl, its other URLs fail at once (HostGivenUp) instead of each
+    holding a slot for four attempts; the other host's pages are all fetched."""
+    a, b = servers
+    a.expect_request(re.compile(r"/slow/\d+")).respond_with_handler(_trickle)
+    b.expect_request(re.compile(r"/p/\d+")).respond_with_data("<p>Fast.</p>", content_type=HTML)
+    slow = "".join(f"      - {a.url_for(f'/slow/{i}')}\n" for i in range(10))
+    specs, options = _config(
+        tmp_path,
+        "sources:\n  - name: slow\n    kind: urls\n    urls:\n" + slow + _other_host(b, 10),
+    )
+    options = options.with_overrides(total_timeout=1.0, retries=3, backoff=0.01, per_host=2)
+    started = time.monotonic()
+    items = _crawl(specs, options)
+    elapsed = time.monotonic() - started
+    classes = [i.fetched.error_class for i in items if i.job.source == "slow"]
+    assert sorted(set(classes)) == ["HostGivenUp", "TotalTimeout"]
+    assert classes.count("TotalTimeout") <= options.per_host
+    assert [i.fetched.outcome for i in items if i.job.source == "other"] == ["ok"] * 10
+    # Without the host deadline: 10 URLs x 4 attempts x 1 s over 2 slots = 20 s.
+    print(f"trickling host: crawl {elapsed:.1f}s")
+    assert elapsed < 6
+
+
+def test_a_fetch_deadline_bounds_every_attempt_together(servers):
+    """Retries of a trickling URL stop once the attempts' time in the host's slot reaches
+    ``fetch_deadline``; the last attempt gets only what is left of it."""
+    import asyncio
+
+    from winnow.fetch import Fetcher, FetchOptions
+
+    a, _ = servers
+    a.expect_request("/slow").respond_with_handler(_trickle)
+    options = FetchOptions(
+        allow_private=True,
+        delay=0.0,
+        retries=5,
+        backoff=0.01,
+        total_timeout=0.5,
+        fetch_deadline=1.2,
+        host_max_timeouts=100,
+    )
+
+    async def one():
+        async with Fetcher(options) as fetcher:
+            return await fetcher.fetch(a.url_for("/slow"))
+
+    started = time.monotonic()
+    result = asyncio.run(one())
+    elapsed = time.monotonic() - started
+    assert result.error_class == "TotalTimeout" and result.attempts == 3
+    assert 1.1 < result.spent < 1.6 and elapsed < 3

@@ -126,8 +126,11 @@ def guarded_transport(options: FetchOptions) -> httpx.AsyncHTTPTransport:
     """httpx's transport on a connection pool whose backend refuses non-public addresses."""
     transport = httpx.AsyncHTTPTransport(http2=options.http2, trust_env=False)
     # httpx does not take a network backend, httpcore's pool does: swap the pool it built.
+    ssl_context = httpx.create_ssl_context(trust_env=False)
+    if options.ca_file:  # a private CA (an intranet, the tests' HTTP/2 server)
+        ssl_context.load_verify_locations(cafile=options.ca_file)
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=ssl_context,
         max_connections=options.concurrency * 2,
         max_keepalive_connections=options.concurrency * 2,
         http1=True,

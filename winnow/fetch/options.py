@@ -50,6 +50,7 @@ class FetchOptions:
     allow_private: bool = False
     private_hosts: tuple[str, ...] = ()  # host or host:port allowed private addresses
     http2: bool = True
+    ca_file: str = ""  # PEM file of certificate authorities trusted beside the system's
     max_failure_share: float = 0.2
 
     def with_overrides(self, **values: object) -> FetchOptions:
@@ -83,6 +84,8 @@ def _check(where: str, key: str, value: object, default: object) -> object:
         raise ValueError(f"{where}: fetch.{key} must be above 0 seconds")
     if key == "max_failure_share" and not 0 <= value <= 1:
         raise ValueError(f"{where}: fetch.max_failure_share must be between 0 and 1")
+    if key == "ca_file" and value and not Path(value).is_file():
+        raise ValueError(f"{where}: fetch.ca_file {value!r} is not a file")
     if key == "user_agent" and not value.strip():
         raise ValueError(f"{where}: fetch.user_agent must name your crawler")
     return value
