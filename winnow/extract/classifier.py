@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from winnow.extract.booster import Booster
+from winnow.extract.compiled import CompiledBooster, load_booster
 from winnow.extract.features import Batch, context_features, page_features, site_features
 from winnow.extract.vocabulary import TokenWeights
 from winnow.model.site import SiteStats
@@ -83,8 +84,8 @@ def matrix(
 class BlockClassifier:
     """Both stages, their feature lists, the class-token weights and the decision threshold."""
 
-    stage1: Booster
-    stage2: Booster
+    stage1: Booster | CompiledBooster  # one interface: predict(float32 rows) -> probabilities
+    stage2: Booster | CompiledBooster
     features1: list[str]
     features2: list[str]
     tokens: TokenWeights
@@ -105,7 +106,7 @@ class BlockClassifier:
         for name in STAGE_FILES:
             text = (folder / name).read_text(encoding="utf-8")
             digest.update(text.encode())
-            boosters.append(Booster(text))
+            boosters.append(load_booster(text))
             texts.append(text)
         digest.update(json.dumps(meta, sort_keys=True).encode())
         return cls(
