@@ -104,6 +104,28 @@ def test_read_local_plain_and_gz(tmp_path):
     assert read_local(packed) == b"<p>packed</p>"
 
 
+def test_read_local_gz_fast_path_reads_what_gzip_reads(tmp_path):
+    """One-member files are inflated in one call (ISA-L); several members, a truncated
+    stream and a bomb behave as the streaming reader makes them."""
+    text = ("<p>caf\u00e9 " + "x" * 3000 + "</p>").encode() * 20
+    one = tmp_path / "one.html.gz"
+    one.write_bytes(gzip.compress(text))
+    assert read_local(one, 1_000_000) == text == gzip.decompress(one.read_bytes())
+    two = tmp_path / "two.html.gz"
+    two.write_bytes(gzip.compress(text[:100]) + gzip.compress(text[100:]))
+    assert read_local(two, 1_000_000) == text
+    cut = tmp_path / "cut.html.gz"
+    cut.write_bytes(gzip.compress(text)[:-30])
+    with pytest.raises(FetchError, match="cut.html.gz"):
+        read_local(cut, 1_000_000)
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b" " * 200_001))
+    with pytest.raises(FetchError, match="over the page size cap") as caught:
+        read_local(bomb, 200_000)
+    assert caught.value.page_status == "too_large"
+    assert len(read_local(bomb, 200_001)) == 200_001
+
+
 def test_read_local_errors_name_the_path(tmp_path):
     missing = tmp_path / "missing.html"
     with pytest.raises(FetchError, match="missing.html"):
