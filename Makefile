@@ -13,6 +13,7 @@ setup:
 		$(PYTHON) -m pip install --quiet uv || \
 		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --locked --quiet
+	@$(UV) run --locked python -m winnow.parse.build_walk
 	@mkdir -p $(DAGSTER_HOME)
 	@cmp -s orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || \
 		cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
