@@ -289,6 +289,36 @@ def test_a_slow_page_times_out_alone():
     assert pages[1].status == "ok" and "Fine page" in articles["fine"].body
 
 
+def test_winnow_extract_names_a_timed_out_page_by_its_page_id(tmp_path):
+    """``winnow extract``'s timeout message names the manifest's page id (not the page's index
+    in the run); a repeated id is told apart as ``<id>#2``."""
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    slow = b"<html><body><article><h1>Slow</h1><p>" + b"word " * 1_900_000 + b"</p></article>"
+    (folder / "slow.html").write_bytes(slow)
+    (folder / "fine.html").write_text(_article("Fine page"))
+    rows = [("fine-story", "fine.html"), ("slow-story", "slow.html"), ("slow-story", "slow.html")]
+    (folder / "manifest.jsonl").write_text(
+        "".join(json.dumps({"page_id": p, "file": f}) + "\n" for p, f in rows)
+    )
+    out = tmp_path / "pred.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "winnow.cli", "extract", str(folder), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WINNOW_PAGE_SECONDS": "0.2"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["page_id"] for r in records] == [p for p, _ in rows]
+    assert "Fine page" in records[0]["body"] and "status" not in records[0]
+    first, second = records[1], records[2]
+    assert first["status"] == second["status"] == "timeout"
+    assert " slow-story took over 0.2 s" in first["error"], first["error"]
+    assert " slow-story#2 took over 0.2 s" in second["error"], second["error"]
+
+
 def test_winnow_run_stores_statuses_and_checks_hold(tmp_path, monkeypatch):
     """A run over the hostile source (and a slow page): every page has a row with its
     status, quarantined pages have no article, the checks pass, the run publishes."""

@@ -212,6 +212,21 @@ def extract_pages(
     return articles
 
 
+def run_keys(refs: list[PageRef]) -> list[str]:
+    """Each page's key within one run: its manifest id, and ``<id>#N`` for the N-th page that
+    repeats an id, so keys are unique and a message about a page (a timeout) names it."""
+    used: set[str] = set()
+    keys = []
+    for ref in refs:
+        key, number = str(ref.page_id), 1
+        while key in used:
+            number += 1
+            key = f"{ref.page_id}#{number}"
+        used.add(key)
+        keys.append(key)
+    return keys
+
+
 def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     """Extract every page of a dataset folder, in manifest order, with the cross-page model.
 
@@ -221,10 +236,11 @@ def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
     refs = list(iter_dataset(Path(dataset_dir), limit))
     records: list[dict | None] = [None] * len(refs)
     limits = PageLimits.of()
+    keys = run_keys(refs)
     for chunk in site_chunks(refs):
         pages = [load_page(refs[i], limits) for i in chunk]
         for i, page in zip(chunk, pages, strict=True):
-            page.page_id = str(i)  # unique within the run even if the manifest repeats an id
+            page.page_id = keys[i]
         try:
             articles = extract_pages(pages, limits)
         except Exception:  # a chunk that fails is retried page by page
