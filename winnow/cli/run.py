@@ -55,11 +55,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from winnow.sources import iter_page_refs, load_sources
+    from winnow.sources import WEB_KINDS, iter_page_refs, load_sources
 
-    specs = load_sources(settings(args).sources)
+    resolved = settings(args)
+    specs = load_sources(resolved.sources)
     problems = 0
     for spec in specs:
+        if spec.kind in WEB_KINDS:
+            continue
         pages = 0
         for ref in iter_page_refs(spec):
             pages += 1
@@ -68,7 +71,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 problems += 1
                 warn(problem)
         say(f"source '{spec.name}' ({spec.kind}, {spec.path}): {pages} pages")
+    web = [spec for spec in specs if spec.kind in WEB_KINDS]
+    if web:
+        problems += _validate_web(web, resolved.sources)
     return 1 if problems else 0
+
+
+def _validate_web(specs: list, sources: Path) -> int:
+    """What each web source would fetch: its sitemaps, feeds and robots.txt are fetched (no
+    page); returns the number of problems (documents that could not be read)."""
+    from winnow.fetch.options import load_fetch_options
+    from winnow.fetch.preview import PREVIEW_EXAMPLES, preview_web
+
+    problems = 0
+    previews = preview_web(specs, load_fetch_options(sources))
+    for spec in specs:
+        preview = previews[spec.name]
+        where = spec.web.url or "inline URLs" if spec.web else spec.path
+        say(f"source '{spec.name}' ({spec.kind}, {where}): {preview.summary()}")
+        for url in preview.disallowed[:PREVIEW_EXAMPLES]:
+            say(f"  disallowed by robots.txt: {url}")
+        for error in preview.errors:
+            problems += 1
+            warn(error)
+    return problems
 
 
 def _page_problem(ref) -> str | None:  # noqa: ANN001 - a winnow.records.PageRef

@@ -82,6 +82,11 @@ class Crawl:
         self._out: queue.Queue = queue.Queue(maxsize=options.concurrency * 4)
         self._stop = threading.Event()
         self._seen: set[str] = set()
+        self.selectors: dict[str, Selector] = {}  # per source: what it kept and dropped, why
+
+    def _selector(self, spec: SourceSpec, origin: str | None = None) -> Selector:
+        selector = self.selectors[spec.name] = Selector(spec.web, origin)
+        return selector
 
     def __iter__(self) -> Iterator[CrawlItem | list[Attempt]]:
         thread = threading.Thread(target=self._thread_main, name="winnow-crawl", daemon=True)
@@ -157,7 +162,7 @@ class Crawl:
         scope = spec.web
         assert scope is not None, f"{spec.name} is not a web source"
         if spec.kind == "urls":
-            selector = Selector(scope)
+            selector = self._selector(spec)
             for candidate in url_candidates(scope.urls, spec.path):
                 if selector.full:
                     break
@@ -230,7 +235,7 @@ class Crawl:
 
     async def _walk_sitemaps(self, fetcher: Fetcher, spec: SourceSpec, jobs: asyncio.Queue) -> None:
         """Breadth-first through a sitemap index and its children, at most ``max_sitemaps``."""
-        selector = Selector(spec.web, spec.web.url)
+        selector = self._selector(spec, spec.web.url)
         pending, visited = [spec.web.url], {spec.web.url}
         while pending and not selector.full and len(visited) <= self.options.max_sitemaps + 1:
             url = pending.pop(0)
@@ -268,7 +273,7 @@ class Crawl:
         chunks, fetched = await self._document(fetcher, spec, scope.url, "feed")
         if chunks is None:
             return
-        selector = Selector(scope, scope.url)
+        selector = self._selector(spec, scope.url)
         parser = FeedParser(fetched.final_url)
         try:
             async for candidate in self._feed_entries(chunks, parser, fetched):

@@ -82,6 +82,7 @@ class Selector:
         self.since = as_utc(scope.since) if scope.since else None
         self.seen: set[str] = set()
         self.kept = 0
+        self.verdicts: dict[str, int] = {}
 
     @property
     def full(self) -> bool:
@@ -96,19 +97,36 @@ class Selector:
 
     def offer(self, candidate: Candidate) -> Candidate | None:
         """The normalised candidate when the scope keeps it (first occurrence only), else None."""
+        return self.judge(candidate)[0]
+
+    def judge(self, candidate: Candidate) -> tuple[Candidate | None, str]:
+        """(the normalised candidate or None, the verdict); ``verdicts`` counts them:
+        ``kept``, ``not_http``, ``duplicate``, ``over_max_pages``, ``off_site``, ``too_old``,
+        ``not_included``, ``excluded``."""
+        kept, verdict = self._judge(candidate)
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+        return kept, verdict
+
+    def _judge(self, candidate: Candidate) -> tuple[Candidate | None, str]:
         url = normalise_url(candidate.url)
-        if url is None or url in self.seen or self.full:
-            return None
+        if url is None:
+            return None, "not_http"
+        if url in self.seen:
+            return None, "duplicate"
+        if self.full:
+            return None, "over_max_pages"
         self.seen.add(url)
         scope = self.scope
-        if not self.in_site(url) or self.too_old(candidate.date):
-            return None
+        if not self.in_site(url):
+            return None, "off_site"
+        if self.too_old(candidate.date):
+            return None, "too_old"
         if scope.include and not any(p.search(url) for p in scope.include):
-            return None
+            return None, "not_included"
         if any(p.search(url) for p in scope.exclude):
-            return None
+            return None, "excluded"
         self.kept += 1
-        return Candidate(url, candidate.date)
+        return Candidate(url, candidate.date), "kept"
 
 
 def select(
