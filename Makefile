@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-reliability ui lint bench-quality bench-speed bench-fetch bench-scale bench-dask crawl-demo train demo setup backfill dask dask-stop backfill-dask
+.PHONY: export run test test-reliability ui lint bench-quality bench-speed bench-fetch bench-scale bench-dask crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -33,6 +33,12 @@ test-reliability: setup
 ui: setup
 	@$(UV) run --locked python -m orchestration.monitor
 	$(UV) run --locked dagster dev -h 127.0.0.1 -p 3000
+
+# The published articles as Parquet in data/export/ (FORMAT=jsonl, SINCE=2026-03-01, OUT=dir).
+FORMAT ?= parquet
+OUT ?= data/export
+export: setup
+	$(UV) run --locked winnow export --format $(FORMAT) --out $(OUT) $(if $(SINCE),--since $(SINCE))
 
 lint: setup
 	$(UV) run --locked ruff check .

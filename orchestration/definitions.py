@@ -5,8 +5,9 @@ import sys
 import dagster as dg
 
 from assets import ASSETS, CHECKS
+from orchestration.export_sensor import export_after_ingest
 from orchestration.fetcher import FetcherResource
-from orchestration.jobs import dask_backfill_job, ingest_job, warc_backfill_job
+from orchestration.jobs import dask_backfill_job, export_job, ingest_job, warc_backfill_job
 from orchestration.resources import SourcesResource, WarehouseResource
 from orchestration.schedules import nightly
 from orchestration.sensors import inbox_sensor
@@ -25,9 +26,9 @@ def build_defs() -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[ingest_job, warc_backfill_job, dask_backfill_job()],
+        jobs=[ingest_job, warc_backfill_job, dask_backfill_job(), export_job],
         schedules=[nightly],
-        sensors=[inbox_sensor, warc_sensor],
+        sensors=[inbox_sensor, warc_sensor, export_after_ingest],
         resources={
             "warehouse": warehouse,
             "sources": SourcesResource(config_path=str(settings.sources)),

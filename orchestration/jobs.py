@@ -12,6 +12,7 @@ import os
 
 import dagster as dg
 
+from assets.export import articles_export
 from assets.parallel import warc_pages
 from orchestration.dask_executor import dask_step_executor
 from orchestration.monitor import WRITES_TAG, WRITES_VALUE
@@ -23,6 +24,13 @@ ingest_job = dg.define_asset_job(
     description="Read the day's sources, relearn the per-site model, extract and cluster.",
     executor_def=dg.in_process_executor,
     tags={WRITES_TAG: WRITES_VALUE},
+)
+
+export_job = dg.define_asset_job(
+    "export",
+    selection=dg.AssetSelection.assets(articles_export),
+    description="Write the published articles as Parquet (or JSON lines) for the next tool.",
+    executor_def=dg.in_process_executor,
 )
 
 #: warc_pages and everything downstream of it (model, articles, clusters, snapshot).

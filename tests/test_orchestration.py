@@ -35,6 +35,7 @@ def test_definitions_load():
         "articles",
         "story_clusters",
         "warehouse_snapshot",
+        "articles_export",
     }
 
 

@@ -82,6 +82,7 @@ def test_ui_serves_assets_checks_schedule_and_sensor(webserver):
         "articles",
         "story_clusters",
         "warehouse_snapshot",
+        "articles_export",
     }
     checks = {c["name"] for n in nodes for c in n["assetChecksOrError"].get("checks", [])}
     assert {"page_id_unique", "article_bodies_non_empty", "chrome_share_sane"} <= checks
@@ -91,4 +92,8 @@ def test_ui_serves_assets_checks_schedule_and_sensor(webserver):
         "schedules { name } sensors { name } } } } }",
     )["data"]["repositoriesOrError"]["nodes"][0]
     assert [s["name"] for s in repo["schedules"]] == ["nightly_ingest"]
-    assert sorted(s["name"] for s in repo["sensors"]) == ["inbox_sensor", "warc_sensor"]
+    assert sorted(s["name"] for s in repo["sensors"]) == [
+        "export_after_ingest",
+        "inbox_sensor",
+        "warc_sensor",
+    ]

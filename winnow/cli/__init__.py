@@ -23,6 +23,7 @@ EPILOG = """examples:
   winnow why https://www.example.com/news/1      each block of a page, kept or dropped, and why
   winnow extract pages/ --out -                  JSON lines on standard output
   winnow run                                     every stage once, without Dagster
+  winnow export --format parquet --out data/export   the articles for the next tool
 
 Settings come from flags, then WINNOW_* environment variables, then defaults; each command
 prints the ones it uses. Exit status: 0 done, 1 found problems (validate, why), 2 a mistake
@@ -74,6 +75,7 @@ def _add_sql(sub, name: str, summary: str) -> None:  # noqa: ANN001
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from winnow.cli.export import cmd_export, since_date
     from winnow.cli.extract import cmd_extract
     from winnow.cli.run import cmd_run, cmd_validate
     from winnow.cli.why import cmd_why
@@ -116,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=cmd_why)
+
+    p = _sub(sub, "export", "write the published articles as Parquet or JSON lines")
+    p.add_argument("--format", choices=("parquet", "jsonl"), default="parquet")
+    p.add_argument("--since", type=since_date, help="only articles published on or after DATE")
+    p.add_argument("--out", required=True, help="folder to write (replaced by each export)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    p.set_defaults(func=cmd_export)
     return parser
 
 
