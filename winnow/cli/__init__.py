@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     from winnow.cli.export import cmd_export, since_date
     from winnow.cli.extract import cmd_extract
     from winnow.cli.run import cmd_run, cmd_validate
+    from winnow.cli.status import cmd_status
     from winnow.cli.why import cmd_why
 
     parser = argparse.ArgumentParser(
@@ -110,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_sql(sub, "sql", "run read-only SQL on the warehouse and print the result")
     _add_sql(sub, "query", "the same as 'winnow sql'")
+
+    p = _sub(
+        sub,
+        "status",
+        "what the last runs did and what the warehouse holds",
+        "What the last runs did and what the warehouse holds: each run's outcome and duration "
+        "(from the warehouse's published runs and the Dagster instance in DAGSTER_HOME), rows "
+        "per table, sites the site health check flags, and pages quarantined or unreadable.",
+    )
+    p.add_argument("--runs", type=int, default=10, help="how many recent runs to list (10)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="table or json")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    p.set_defaults(func=cmd_status)
 
     p = _sub(sub, "why", "show each block of a page and why it was kept or dropped")
     p.add_argument(
