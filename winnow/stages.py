@@ -141,13 +141,11 @@ def ingest(
     result = StageResult(counts={"seen": 0, "new_versions": 0, "errors": 0})
     skipped: Counter = Counter()  # what sources passed over (WARC records that are not pages)
     loaded_at = _now()
+    web = [spec for spec in specs if spec.kind in WEB_KINDS]
+    if web:  # committed a batch at a time: a killed crawl resumes (winnow.fetch.ingest)
+        options = fetch or FetchOptions()
+        _ingest_web(con, web, run_id, options, loaded_at, result, progress, partition_key, limits)
     with warehouse.transaction(con):
-        web = [spec for spec in specs if spec.kind in WEB_KINDS]
-        if web:
-            options = fetch or FetchOptions()
-            _ingest_web(
-                con, web, run_id, options, loaded_at, result, progress, partition_key, limits
-            )
         for spec in specs:
             if spec.kind in WEB_KINDS:
                 continue

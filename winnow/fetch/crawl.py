@@ -5,8 +5,11 @@ client) for the whole run, and hands results to the calling thread through a bou
 the caller writes them to the warehouse while the next pages download, and when it falls
 behind the fetch workers wait, so memory stays flat however many URLs the sources name.
 
-Discovery and fetching overlap: each source's producer feeds a bounded job queue that
-``concurrency`` workers drain. A URL named by two sources is fetched once per run.
+Discovery and fetching overlap: each source's producer feeds the frontier (``Frontier``: one
+line per source, at most ``FRONTIER_AHEAD`` jobs ahead of the fetchers, sources served in
+turn) that ``concurrency`` workers drain; every queued URL is announced (``Queued``) so the
+consumer records it, and a killed crawl is resumed from what it recorded. A URL named by two
+sources is fetched once per run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import UTC, datetime
 
 from winnow.fetch.body import gunzip_capped, gunzipped_chunks
 from winnow.fetch.errors import FetchFailure
+from winnow.fetch.frontier import Frontier
 from winnow.fetch.http import Attempt, Fetched, Fetcher, Validators
 from winnow.fetch.options import FetchOptions
 from winnow.sources.config import SourceSpec
@@ -31,6 +35,8 @@ from winnow.sources.urls import url_candidates
 
 _DONE = object()
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Pages a source's discovery may queue ahead of the fetchers (then it waits for them).
+FRONTIER_AHEAD = 10_000
 #: Bytes of a spooled sitemap or feed parsed between two turns of the event loop.
 DOC_CHUNK = 32768
 
@@ -55,6 +61,13 @@ class PageJob:
 
 
 @dataclass(slots=True)
+class Queued:
+    """A URL the crawl queued for fetching (the consumer writes it to the frontier)."""
+
+    job: PageJob
+
+
+@dataclass(slots=True)
 class CrawlItem:
     """One page fetched (``fetched``), or a discovery failure (``fetched`` None, ``error``)."""
 
@@ -73,22 +86,31 @@ class _Stopped(Exception):
 
 
 class Crawl:
-    """Iterate ``CrawlItem`` and ``list[Attempt]`` (fetch_log batches) as the crawl goes."""
+    """Iterate ``Queued``, ``CrawlItem`` and ``list[Attempt]`` (fetch_log batches) as the crawl
+    goes; a URL's ``Queued`` comes before its ``CrawlItem``."""
 
     def __init__(
-        self, specs: list[SourceSpec], options: FetchOptions, known: dict[str, Known]
+        self,
+        specs: list[SourceSpec],
+        options: FetchOptions,
+        known: dict[str, Known],
+        resume: list[PageJob] | None = None,
+        done: set[str] | None = None,
     ) -> None:
+        """``resume``: URLs a killed crawl had queued and not stored, fetched first; ``done``:
+        URLs it stored, not fetched again by this crawl."""
         self.specs, self.options, self.known = specs, options, known
         self._out: queue.Queue = queue.Queue(maxsize=options.concurrency * 4)
         self._stop = threading.Event()
-        self._seen: set[str] = set()
+        self._seen: set[str] = set(done or ())
+        self._resume = resume or []
         self.selectors: dict[str, Selector] = {}  # per source: what it kept and dropped, why
 
     def _selector(self, spec: SourceSpec, origin: str | None = None) -> Selector:
         selector = self.selectors[spec.name] = Selector(spec.web, origin)
         return selector
 
-    def __iter__(self) -> Iterator[CrawlItem | list[Attempt]]:
+    def __iter__(self) -> Iterator[Queued | CrawlItem | list[Attempt]]:
         thread = threading.Thread(target=self._thread_main, name="winnow-crawl", daemon=True)
         thread.start()
         try:
@@ -126,15 +148,17 @@ class Crawl:
 
     async def _main(self) -> None:
         async with Fetcher(self.options) as fetcher:
-            jobs: asyncio.Queue[PageJob | None] = asyncio.Queue(self.options.concurrency * 2)
+            jobs: Frontier[PageJob] = Frontier(FRONTIER_AHEAD)
             workers = [
                 asyncio.create_task(self._worker(fetcher, jobs))
                 for _ in range(self.options.concurrency)
             ]
             try:
+                for job in self._resume:  # a killed crawl's queue first: its URLs are known
+                    self._seen.add(job.url)
+                    await jobs.put(job, job.source)
                 await asyncio.gather(*(self._discover(fetcher, s, jobs) for s in self.specs))
-                for _ in workers:
-                    await jobs.put(None)
+                await jobs.close()
                 await asyncio.gather(*workers)
             finally:
                 for worker in workers:
@@ -142,7 +166,7 @@ class Crawl:
             if fetcher.log:
                 await self._emit(fetcher.drain_log())
 
-    async def _worker(self, fetcher: Fetcher, jobs: asyncio.Queue) -> None:
+    async def _worker(self, fetcher: Fetcher, jobs: Frontier) -> None:
         while (job := await jobs.get()) is not None:
             known = job.known
             validators = Validators(known.etag, known.last_modified) if known else None
@@ -151,13 +175,15 @@ class Crawl:
             if len(fetcher.log) >= 100:
                 await self._emit(fetcher.drain_log())
 
-    async def _enqueue(self, spec: SourceSpec, url: str, jobs: asyncio.Queue) -> None:
+    async def _enqueue(self, spec: SourceSpec, url: str, jobs: Frontier) -> None:
         if url in self._seen:
             return
         self._seen.add(url)
-        await jobs.put(PageJob(url, spec.name, spec.site, self.known.get(url)))
+        job = PageJob(url, spec.name, spec.site, self.known.get(url))
+        await self._emit(Queued(job))
+        await jobs.put(job, spec.name)
 
-    async def _discover(self, fetcher: Fetcher, spec: SourceSpec, jobs: asyncio.Queue) -> None:
+    async def _discover(self, fetcher: Fetcher, spec: SourceSpec, jobs: Frontier) -> None:
         """Feed the job queue with the pages a source names; failures become items."""
         scope = spec.web
         assert scope is not None, f"{spec.name} is not a web source"
@@ -233,7 +259,7 @@ class Crawl:
     async def _fail(self, spec: SourceSpec, url: str, error: str) -> None:
         await self._emit(CrawlItem(PageJob(url, spec.name, spec.site, None), None, error))
 
-    async def _walk_sitemaps(self, fetcher: Fetcher, spec: SourceSpec, jobs: asyncio.Queue) -> None:
+    async def _walk_sitemaps(self, fetcher: Fetcher, spec: SourceSpec, jobs: Frontier) -> None:
         """Breadth-first through a sitemap index and its children, at most ``max_sitemaps``."""
         selector = self._selector(spec, spec.web.url)
         pending, visited = [spec.web.url], {spec.web.url}
@@ -268,7 +294,7 @@ class Crawl:
         hold nothing newer)."""
         return selector.in_site(child) and not selector.too_old(entry.lastmod)
 
-    async def _read_feed(self, fetcher: Fetcher, spec: SourceSpec, jobs: asyncio.Queue) -> None:
+    async def _read_feed(self, fetcher: Fetcher, spec: SourceSpec, jobs: Frontier) -> None:
         scope = spec.web
         chunks, fetched = await self._document(fetcher, spec, scope.url, "feed")
         if chunks is None:

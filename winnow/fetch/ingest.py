@@ -5,11 +5,18 @@ Conditional refresh: each URL's ETag, Last-Modified and content hash are kept in
 200 whose body hashes the same, adds no page version (the stored one is marked seen by this
 run, so it stays current) and so causes no re-extraction; a changed body is a new version
 beside the old one. Every attempt, robots.txt and sitemaps included, goes to ``fetch_log``.
+
+The crawl survives a kill: each batch (``BATCH`` pages, or ``FLUSH_SECONDS`` of fetching) is
+committed with the URLs queued so far and the ones stored (``crawl_frontier``). A crawl that
+ends deletes its frontier; the next run after a kill finds it and resumes: the URLs stored
+are not fetched again, the ones queued are fetched even if their sitemap or feed has dropped
+them since.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,15 +26,17 @@ import duckdb
 import polars as pl
 
 from winnow.fetch.charset import page_encoding
-from winnow.fetch.crawl import Crawl, CrawlItem, Known
+from winnow.fetch.crawl import Crawl, CrawlItem, Known, PageJob, Queued
 from winnow.fetch.http import Attempt, Fetched
 from winnow.fetch.options import FetchOptions
 from winnow.parse.sites import site_of
 from winnow.pipeline import LoadedPage
 from winnow.sources.config import SourceSpec
-from winnow.warehouse import query_frame, run
+from winnow.warehouse import query_frame, run, transaction
 
 BATCH = 200
+#: A batch is also written after this many seconds: a kill loses at most this much fetching.
+FLUSH_SECONDS = 1.0
 OUTCOMES = ("new", "changed", "unchanged", "not_modified", "failed")
 
 #: ``progress(pages_done, counts)``, called every few pages and at the end.
@@ -112,10 +121,19 @@ class _Writer:
         self.state: list[tuple] = []
         self.seen: list[tuple[str, str]] = []
         self.log: list[Attempt] = []
+        self.queued: list[PageJob] = []
+        self.done: list[str] = []
         self.items = 0
+        self.flushed_at = time.monotonic()
+
+    def due(self) -> bool:
+        """Whether a batch is full or has waited ``FLUSH_SECONDS``."""
+        waited = time.monotonic() - self.flushed_at >= FLUSH_SECONDS
+        return self.items >= BATCH or (waited and bool(self.items or self.queued))
 
     def add(self, item: CrawlItem, outcome: str, page: LoadedPage | None) -> None:
         self.items += 1
+        self.done.append(item.job.url)
         if page is not None:
             self.pages.append(page)
         fetched, known = item.fetched, item.job.known
@@ -127,8 +145,19 @@ class _Writer:
     def __len__(self) -> int:
         return self.items
 
-    def flush(self) -> int:
-        """Write everything buffered; returns the new page versions stored."""
+    def flush(self, finished: bool = False) -> int:
+        """Write everything buffered in one transaction; returns the new page versions
+        stored. ``finished``: the crawl ended, its frontier is deleted."""
+        with transaction(self.con):
+            stored = self._write()
+            if finished:
+                run(self.con, "DELETE FROM crawl_frontier")
+        self.pages, self.seen, self.state, self.log = [], [], [], []
+        self.queued, self.done, self.items = [], [], 0
+        self.flushed_at = time.monotonic()
+        return stored
+
+    def _write(self) -> int:
         stored = self.write_pages(self.pages) if self.pages else 0
         now = _now()
         if self.seen:
@@ -147,9 +176,49 @@ class _Writer:
             _insert(self.con, "fetch_state", _state_frame(self.state, now, self.run_id), "url")
         if self.log:
             write_fetch_log(self.con, self.log, self.run_id)
-        self.pages, self.seen, self.state, self.log = [], [], [], []
-        self.items = 0
+        if self.queued:
+            _insert(self.con, "crawl_frontier", _frontier_frame(self.queued, now, self.run_id))
+        if self.done:
+            done = pl.DataFrame({"url": self.done})
+            self.con.register("done_urls", done.to_arrow())
+            try:
+                sql = "UPDATE crawl_frontier SET done = true WHERE url IN (FROM done_urls)"
+                run(self.con, sql)
+            finally:
+                self.con.unregister("done_urls")
         return stored
+
+
+def _frontier_frame(jobs: list[PageJob], now: datetime, run_id: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "url": [j.url for j in jobs],
+            "source": [j.source for j in jobs],
+            "site": [j.site for j in jobs],
+        },
+        schema={"url": pl.String, "source": pl.String, "site": pl.String},
+    ).with_columns(
+        pl.lit(now).alias("queued_at"), pl.lit(run_id).alias("run_id"), pl.lit(False).alias("done")
+    )
+
+
+def load_frontier(
+    con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], known: dict[str, Known]
+) -> tuple[list[PageJob], set[str]]:
+    """A killed crawl's frontier: (its queued URLs not stored yet, of sources still
+    configured, to fetch first; the URLs it stored, not to fetch again)."""
+    names = {spec.name for spec in specs}
+    pending, done = [], set()
+    rows = con.execute(
+        "SELECT url, source, site, bool_or(done) FROM crawl_frontier GROUP BY ALL "
+        "ORDER BY min(queued_at), url"
+    ).fetchall()
+    for url, source, site, stored in rows:
+        if stored:
+            done.add(url)
+        elif source in names:
+            pending.append(PageJob(url, source, site, known.get(url)))
+    return pending, done
 
 
 def _state_row(url: str, source: str, fetched: Fetched, known, page) -> tuple:
@@ -210,33 +279,45 @@ def ingest_web(
     write_pages: Callable[[list[LoadedPage]], int],
     progress: Progress | None = None,
 ) -> WebResult:
-    """Crawl the web sources and store what changed; a failed URL costs only its own row."""
+    """Crawl the web sources and store what changed, a committed batch at a time (resuming a
+    killed crawl's frontier); a failed URL costs only its own row."""
     result = WebResult()
     writer = _Writer(con, run_id, write_pages)
+    known = load_known(con)
+    resume, done_before = load_frontier(con, specs, known)
+    if resume or done_before:
+        result.counts["resumed_queued"] = len(resume)
+        result.counts["resumed_stored"] = len(done_before)
     done = 0
-    for item in Crawl(specs, options, load_known(con)):
+    for item in Crawl(specs, options, known, resume, done_before):
         if isinstance(item, list):
             writer.log.extend(item)
-            continue
-        if item.fetched is None:  # a sitemap or feed that could not be read
+        elif isinstance(item, Queued):
+            writer.queued.append(item.job)
+        elif item.fetched is None:  # a sitemap or feed that could not be read
             result.counts["source_failures"] += 1
             result.failures.append(item.error)
-            continue
-        outcome, page = classify(item)
-        result.counts[outcome] += 1
-        if outcome == "failed":
-            result.counts[f"error_{item.fetched.error_class}"] += 1
-            result.failures.append(item.fetched.error)
-        writer.add(item, outcome, page)
-        done += 1
-        if len(writer) >= BATCH:
+        else:
+            _count(result, item, writer)
+            done += 1
+            if progress and done % 25 == 0:
+                progress(done, dict(result.counts))
+        if writer.due():
             result.counts["new_versions"] += writer.flush()
-        if progress and done % 25 == 0:
-            progress(done, dict(result.counts))
-    result.counts["new_versions"] += writer.flush()
+    result.counts["new_versions"] += writer.flush(finished=True)
     if progress:
         progress(done, dict(result.counts))
     return result
+
+
+def _count(result: WebResult, item: CrawlItem, writer: _Writer) -> None:
+    """Classify one fetched page, count its outcome and buffer it."""
+    outcome, page = classify(item)
+    result.counts[outcome] += 1
+    if outcome == "failed":
+        result.counts[f"error_{item.fetched.error_class}"] += 1
+        result.failures.append(item.fetched.error)
+    writer.add(item, outcome, page)
 
 
 def failure_share(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

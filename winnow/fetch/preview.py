@@ -58,7 +58,7 @@ class _Collector:
     def __init__(self) -> None:
         self.jobs: list[PageJob] = []
 
-    async def put(self, job: PageJob) -> None:
+    async def put(self, job: PageJob, source: str) -> None:
         self.jobs.append(job)
 
 
