@@ -117,7 +117,7 @@ def parse_page(page: LoadedPage) -> ParsedPage:
         dom = body_dom(tree)
     if not meta.date:
         headline = next((i for i, o in enumerate(dom.owner) if dom.tag[o] == "h1"), 0)
-        marked = [names_date(dom.words[o]) for o in dom.owner]
+        marked = lambda: [names_date(dom.words[o]) for o in dom.owner]  # noqa: E731 - lazy
         resolve_date(meta, dom.text, headline, marked, text)
     return ParsedPage(page.page_id, page.site, page.url, "html", dom, meta)
 

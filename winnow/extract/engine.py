@@ -82,11 +82,12 @@ def meta_frame(rows: list[tuple[str, str, str | None, PageMeta]]) -> pl.DataFram
     )
 
 
-def detect_language(body: str, declared: str | None) -> str | None:
-    """The declared language, else the one py3langid reads in the body (None for tiny bodies)."""
+def detect_language(body: str, declared: str | None, words: int | None = None) -> str | None:
+    """The declared language, else the one py3langid reads in the body (None for tiny bodies;
+    ``words``: the body's word count when known)."""
     if declared:
         return declared
-    if word_count(body) < LANGID_MIN_WORDS:
+    if (word_count(body) if words is None else words) < LANGID_MIN_WORDS:
         return None
     return identify(body[:LANGID_CHARS])
 
@@ -175,8 +176,12 @@ def _article(
     """The page's record. Fewer than ``MIN_ARTICLE_WORDS`` words in its distinct kept lines is
     no article (a section front, an error page; a line printed thirty times counts once): its
     body is empty, in the warehouse and in ``winnow extract`` alike."""
-    n_words = word_count(body.text)
-    distinct = word_count(" ".join(dict.fromkeys(body.text.split("\n"))))
+    lines = {}  # words of each distinct line: the body is tokenised once
+    for line in body.text.split("\n"):
+        lines[line] = lines.get(line, 0) + 1
+    counts = {line: word_count(line) for line in lines}
+    n_words = sum(counts[line] * times for line, times in lines.items())
+    distinct = sum(counts.values())
     has_article = distinct >= MIN_ARTICLE_WORDS
     if not has_article:
         body, n_words = Body(), 0
@@ -184,7 +189,7 @@ def _article(
         title=title,
         byline=meta.byline,
         published_at=date,
-        language=detect_language(body.text, meta.language),
+        language=detect_language(body.text, meta.language, n_words),
         body=body.text,
         markdown=body.markdown,
         n_words=n_words,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -356,16 +357,21 @@ def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> PageMeta:
 
 
 def resolve_date(
-    meta: PageMeta, texts: list[str], headline: int, marked: list[bool], source: str
+    meta: PageMeta,
+    texts: list[str],
+    headline: int,
+    marked: list[bool] | Callable[[], list[bool]],
+    source: str,
 ) -> PageMeta:
     """Fill a date nothing declares from the page itself, in order of trust: a dateline just
     after the headline (block ``headline``), a block whose element is named like a date
-    (``marked``), a keyed or date-named value in the page source. Never a copyright line."""
+    (``marked``, or a function computing it: called only when no dateline is found), a keyed
+    or date-named value in the page source. Never a copyright line."""
     if meta.date:
         return meta
     for found, where in (
         (lambda: visible_date(texts, headline), "dateline"),
-        (lambda: marked_date(texts, marked), "element"),
+        (lambda: marked_date(texts, marked() if callable(marked) else marked), "element"),
         (lambda: raw_html_date(source), "source"),
     ):
         value = found()

@@ -111,18 +111,13 @@ def _finish(dom: PageDom) -> PageDom:
 
 
 def paths(dom: PageDom, elements: list[int]) -> list[str]:
-    """Tag paths (steps from ``<body>`` down) of the given elements, each computed once."""
-    full: dict[int, str] = {}
-
-    def path(element: int) -> str:
-        found = full.get(element)
-        if found is None:
-            parent = dom.parent[element]
-            step = dom.path[element]
-            found = full[element] = f"{path(parent)}/{step}" if parent >= 0 else step
-        return found
-
-    return [path(e) for e in elements]
+    """Tag paths (steps from ``<body>`` down) of the given elements: one forward pass, as every
+    element comes after its parent."""
+    full: list[str] = []
+    append = full.append
+    for step, parent in zip(dom.path, dom.parent, strict=True):
+        append(f"{full[parent]}/{step}" if parent >= 0 else step)
+    return [full[e] for e in elements]
 
 
 BREAK = "\x1e"  # stands for a <br> in the collected text (source newlines are whitespace)
