@@ -108,3 +108,102 @@ def test_site_model_drops_lines_repeated_across_pages():
     for pid, _, _ in pages:
         assert promo not in articles[pid].body
         assert f"({pid}) {ARTICLE[1]}" in articles[pid].body
+
+
+TITLE = HEAD[0]
+MASTHEAD = ["The Harbor Gazette", "News | Sport | Business | Opinion | Weather | Subscribe"]
+STANDFIRST = (
+    "Councillors back a four million pound plan that ends years of argument over the town's "
+    "crumbling harbour wall."
+)
+_RAIL = _rail_doubled()
+# (lines above the article, expected byline, expected date, standfirst kept in the body)
+LAYOUTS = {
+    "masthead, menu, byline, dateline, rails": (
+        MASTHEAD + [TITLE, "By Jane Roe", "March 3, 2024"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "byline after the date": (
+        MASTHEAD + [TITLE, "Published 3 March 2024", "By Jane Roe"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "no byline": (MASTHEAD + [TITLE, "2024-03-03"], None, "2024-03-03"),
+    "no byline, no date": (MASTHEAD + [TITLE], None, None),
+    "date with weekday and time": (
+        MASTHEAD + [TITLE, "By Jane Roe", "Sun 3 Mar 2024 10.42 GMT"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "updated date with a time": (
+        MASTHEAD + [TITLE, "By Jane Roe", "Updated March 3, 2024 at 5:00 p.m. ET"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "abbreviated month ending like a sentence": (
+        MASTHEAD + [TITLE, "By Jane Roe", "Mar. 3, 2024 10:42 a.m."],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "numeric day-first date": (
+        MASTHEAD + [TITLE, "By Jane Roe", "25/12/2023"],
+        "Jane Roe",
+        "2023-12-25",
+    ),
+    "German": (MASTHEAD + [TITLE, "Von Jane Roe", "3. März 2024"], "Jane Roe", "2024-03-03"),
+    "byline and date on one line": (
+        MASTHEAD + [TITLE, "By Jane Roe | March 3, 2024"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "two authors, rails before": (
+        MASTHEAD + _RAIL + [TITLE, "By Jane Roe and John Doe", "March 3, 2024"],
+        "Jane Roe and John Doe",
+        "2024-03-03",
+    ),
+    "share and reading-time lines": (
+        MASTHEAD
+        + [TITLE, "By Jane Roe", "March 3, 2024", "Share", "Listen to this article", "3 min read"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+    "headline repeated in a rail above": (
+        MASTHEAD
+        + ["Top Stories", TITLE, TEASERS[0][0], TEASERS[1][0], "Most Read"]
+        + [TITLE, "By Jane Roe", "March 3, 2024"],
+        "Jane Roe",
+        "2024-03-03",
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_text_page_layouts_keep_title_byline_and_date(layout):
+    above, byline, date = LAYOUTS[layout]
+    article = _extract(above + ARTICLE + _RAIL + ["Top Stories", TITLE, "2h ago"])
+    assert article.title == TITLE
+    assert article.byline == byline
+    assert article.published_at == date
+    assert article.body.split("\n") == ARTICLE
+
+
+def test_standfirst_stays_in_the_body_and_the_byline_below_it_does_not():
+    lines = MASTHEAD + [TITLE, STANDFIRST, "By Jane Roe", "March 3, 2024"] + ARTICLE + _RAIL
+    article = _extract(lines)
+    assert (article.title, article.byline, article.published_at) == (
+        TITLE,
+        "Jane Roe",
+        "2024-03-03",
+    )
+    assert article.body.split("\n") == [STANDFIRST, *ARTICLE]
+
+
+def test_sentences_that_start_with_by_or_hold_a_date_stay_prose():
+    prose = [
+        "By the time the council met on Tuesday, the harbour wall had already begun to crack.",
+        "The council met on March 3, 2024 to vote on the plan, which passed by nine to two.",
+    ]
+    article = _extract(MASTHEAD + [TITLE, "By Jane Roe", "March 3, 2024"] + prose + ARTICLE)
+    assert article.body.split("\n") == prose + ARTICLE
+    assert article.byline == "Jane Roe" and article.published_at == "2024-03-03"

@@ -26,8 +26,13 @@ from winnow.parse.fingerprint import normalize_text, word_count
 PROSE_WORDS = 12  # a line this long is prose whatever its punctuation
 SENTENCE_WORDS = 6  # … or this long and ending like a sentence
 MAX_GAP_LINES = 3  # short lines (subheadings) a prose run may span
-HEAD_LINES = 6  # lines above the article searched for headline, byline and date
+HEAD_LINES = 8  # lines above the article (or its byline) searched for its head
 MARKER_WORDS = 4
+META_LINE_WORDS = 16  # a byline or dateline is no longer than this
+BYLINE_WORDS = 8  # names in a byline ("Jane Roe and John Doe")
+DATELINE_OTHER_WORDS = 3  # words of 3+ letters a dateline holds ("Updated", "March", "GMT")
+SPAN_HEAD_LINES = 4  # lines below a standfirst searched for byline and date
+META_GAP_LINES = 4  # bylines and datelines above the article: at most 3 other lines apart
 _SENTENCE_END = re.compile(r"[.!?。！？\"'”’»)]$")
 _TIME_LINE = re.compile(
     r"^(?:\d{1,3}\s?(?:s|m|h|d|w|min|mins|minutes?|hrs?|hours?|days?|weeks?|std\.?|stunden?|"
@@ -37,6 +42,10 @@ _TIME_LINE = re.compile(
 )
 _DURATION = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:\d{2}$")
 _BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)
+_SEPARATOR = re.compile(r"\s+[|·•]\s+|\s+[-–—]\s+")
+_SENTENCE_END_DOT = re.compile(r"[.!?]$")
+_LONG_WORD = re.compile(r"[^\W\d_]{3,}")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)\b")
 
 
 @dataclass(slots=True)
@@ -50,7 +59,52 @@ class TextPageHead:
 
 def _is_prose(line: str) -> bool:
     n = word_count(line)
-    return n >= PROSE_WORDS or (n >= SENTENCE_WORDS and bool(_SENTENCE_END.search(line)))
+    if n < SENTENCE_WORDS or (n < PROSE_WORDS and not _SENTENCE_END.search(line)):
+        return False
+    return n > META_LINE_WORDS or meta_line(line) is None  # "Mar. 3, 2024 10:42 a.m." is not
+
+
+def _line_date(line: str) -> str | None:
+    """The date a dateline states: a written or ISO date, or a day-first/month-first numeric
+    one when it can be read only one way ("03/03/2024", "25/12/2023")."""
+    found = parse_date(line)
+    if found or (numeric := _NUMERIC_DATE.search(line)) is None:
+        return found
+    a, b, year = (int(numeric.group(i)) for i in (1, 2, 3))
+    if a == b or (a > 12) != (b > 12):
+        day, month = (a, b) if a > 12 or a == b else (b, a)
+        return parse_date(f"{year:04d}-{month:02d}-{day:02d}")
+    return None
+
+
+def meta_line(line: str) -> tuple[str | None, str | None] | None:
+    """(byline, date) a short line states ("By Jane Roe", "March 3, 2024", "Updated 3 Mar
+    2024 10:42 GMT", "By Jane Roe | March 3, 2024"), or None for any other line. A dateline
+    holds a date and few other words; a byline starts with "By" (or its translation) and a
+    capitalised name."""
+    if word_count(line) > META_LINE_WORDS:
+        return None
+    parts = _SEPARATOR.split(line)
+    if _BYLINE_LINE.match(parts[0]) and not _SENTENCE_END_DOT.search(parts[0]):
+        byline = clean_byline(parts[0])
+        if byline and byline[0].isupper() and word_count(byline) <= BYLINE_WORDS:
+            date = next((d for part in parts[1:] if (d := _line_date(part))), None)
+            return byline, date
+    if len(_LONG_WORD.findall(line)) <= DATELINE_OTHER_WORDS and (date := _line_date(line)):
+        return None, date
+    return None
+
+
+def _is_title(line: str) -> bool:
+    """A headline's shape: 3 to 30 words, mostly letters, not a sentence, date or card line."""
+    n = word_count(line)
+    return (
+        3 <= n <= 30
+        and not line.endswith(".")
+        and len(_LONG_WORD.findall(line)) >= 2
+        and not _is_card_meta(line)
+        and meta_line(line) is None
+    )
 
 
 def _is_card_meta(line: str) -> bool:
@@ -98,17 +152,42 @@ def article_span(lines: list[str], chrome: np.ndarray) -> tuple[int, int] | None
     return best
 
 
+def span_meta_lines(lines: list[str], first: int, last: int) -> list[int]:
+    """Byline and date lines at the top of the article, below a standfirst (a prose summary
+    the article span starts with): they are the head, not the body."""
+    found = []
+    for i in range(first + 1, min(last, first + SPAN_HEAD_LINES) + 1):
+        if _is_prose(lines[i]):
+            break
+        if meta_line(lines[i]) is not None:
+            found.append(i)
+    return found
+
+
 def read_head(lines: list[str], first: int) -> TextPageHead:
-    """Headline, byline and date from the few lines above the article, nearest first."""
+    """Headline, byline and date of the article whose first line is ``first``.
+
+    Bylines and datelines are read nearest first: those just below a standfirst, then those
+    above the article (a run of them, a few utility lines apart: "Share", "3 min read"). The
+    headline is the nearest headline-shaped line above them; a masthead or menu further up, or
+    a teaser rail that repeats the headline, does not move it.
+    """
     head = TextPageHead()
-    for line in reversed(lines[max(0, first - HEAD_LINES) : first]):
-        n = word_count(line)
-        if head.byline is None and _BYLINE_LINE.match(line) and n <= 12:
-            head.byline = clean_byline(line)
-        elif head.date is None and n <= 10 and parse_date(line):
-            head.date = parse_date(line)
-        elif head.title is None and 3 <= n <= 30 and not line.endswith("."):
-            head.title = line
+    metas = [meta_line(lines[i]) for i in span_meta_lines(lines, first, len(lines) - 1)]
+    top = first
+    for i in range(first - 1, max(0, first - HEAD_LINES) - 1, -1):
+        if top - i > META_GAP_LINES:
+            break
+        found = meta_line(lines[i])
+        if found is not None:
+            metas.append(found)
+            top = i
+    for byline, date in metas:
+        head.byline = head.byline or byline
+        head.date = head.date or date
+    for i in range(top - 1, max(0, top - HEAD_LINES) - 1, -1):
+        if _is_title(lines[i]):
+            head.title = lines[i]
             break
     return head
 
@@ -140,4 +219,6 @@ def decide_text_pages(
         if span is not None:
             first, last = span
             keep[lo + first : lo + last + 1] = ~chrome[first : last + 1]
+            for line in span_meta_lines(lines, first, last):
+                keep[lo + line] = False
     return keep[is_text]
