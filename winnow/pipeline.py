@@ -11,6 +11,9 @@ dataset folder, site by site.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,15 +230,8 @@ def run_keys(refs: list[PageRef]) -> list[str]:
     return keys
 
 
-def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
-    """Extract every page of a dataset folder, in manifest order, with the cross-page model.
-
-    Pages are read, parsed and decided a chunk of whole sites at a time, so memory holds one
-    chunk's blocks plus the output lines.
-    """
-    refs = list(iter_dataset(Path(dataset_dir), limit))
-    records: list[dict | None] = [None] * len(refs)
-    limits = PageLimits.of()
+def _chunk_records(refs: list[PageRef], limits: PageLimits) -> Iterator[list[tuple[int, dict]]]:
+    """(manifest index, output record) of every page, a chunk of whole sites at a time."""
     keys = run_keys(refs)
     for chunk in site_chunks(refs):
         pages = [load_page(refs[i], limits) for i in chunk]
@@ -250,8 +246,44 @@ def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
                     articles.update(extract_pages([page], limits))
                 except Exception:
                     articles[page.page_id] = Article()
+        done = []
         for i, page in zip(chunk, pages, strict=True):
-            records[i] = article_record(refs[i].page_id, articles.get(page.page_id, Article()))
+            record = article_record(refs[i].page_id, articles.get(page.page_id, Article()))
             if page.status != "ok":  # quarantined or unreadable: say why (winnow.quarantine)
-                records[i] |= {"status": page.status, "error": page.error}
-    return [r for r in records if r is not None]
+                record |= {"status": page.status, "error": page.error}
+            done.append((i, record))
+        yield done
+
+
+def iter_records(dataset_dir: Path, limit: int | None = None) -> Iterator[dict]:
+    """The output record of every page of a dataset folder, in manifest order, as each chunk
+    of whole sites is decided (``winnow extract`` writes them as they come).
+
+    Chunks finish in site order, not manifest order: a record that cannot be handed out yet
+    waits in a temporary file, so memory holds one chunk's pages, never the run's records.
+    """
+    refs = list(iter_dataset(Path(dataset_dir), limit))
+    limits = PageLimits.of()
+    waiting: dict[int, tuple[int, int]] = {}  # manifest index -> (offset, size) in the spill
+    following = 0
+    with tempfile.TemporaryFile() as spill:
+        for done in _chunk_records(refs, limits):
+            ready = dict(done)
+            while following in ready or following in waiting:
+                if following in ready:
+                    yield ready.pop(following)
+                else:
+                    offset, size = waiting.pop(following)
+                    spill.seek(offset)
+                    yield json.loads(spill.read(size))
+                following += 1
+            spill.seek(0, os.SEEK_END)
+            for i, record in ready.items():
+                line = json.dumps(record, ensure_ascii=False).encode()
+                waiting[i] = (spill.tell(), len(line))
+                spill.write(line)
+
+
+def extract_dataset(dataset_dir: Path, limit: int | None = None) -> list[dict]:
+    """Every page's output record of a dataset folder, in manifest order (``iter_records``)."""
+    return list(iter_records(dataset_dir, limit))

@@ -12,23 +12,28 @@ from winnow.cli.common import CommandError, say, settings
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from winnow.pipeline import extract_dataset
+    from winnow.pipeline import iter_records
 
     settings(args)  # prints the page limits it applies (extract_dataset reads the same)
     dataset = Path(args.dataset_dir)
     if not (dataset / "manifest.jsonl").is_file():
         raise CommandError(f"{dataset}: no manifest.jsonl in this folder")
     start = time.perf_counter()
-    records = extract_dataset(dataset, limit=args.limit)
-    elapsed = time.perf_counter() - start
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        for record in records:
+    partial = out.with_name(f".{out.name}.partial")
+    pages = empty = 0
+    # Lines are written as each chunk of sites is decided (memory holds one chunk), into a
+    # partial file renamed into place at the end: a failed run never leaves half an output.
+    with partial.open("w", encoding="utf-8") as handle:
+        for record in iter_records(dataset, limit=args.limit):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    empty = sum(not r["body"] for r in records)
+            pages += 1
+            empty += not record["body"]
+    partial.replace(out)
+    elapsed = time.perf_counter() - start
     say(
-        f"{len(records)} pages -> {out} in {elapsed:.1f}s "
-        f"({len(records) / max(elapsed, 1e-9):.1f} pages/s; {empty} with an empty body)"
+        f"{pages} pages -> {out} in {elapsed:.1f}s "
+        f"({pages / max(elapsed, 1e-9):.1f} pages/s; {empty} with an empty body)"
     )
     return 0
