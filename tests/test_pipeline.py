@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from winnow.pipeline import extract_dataset, site_chunks
+from winnow import pipeline
+from winnow.pipeline import extract_dataset, iter_records, site_chunks
 from winnow.records import PageRef
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
@@ -58,3 +59,34 @@ def test_extract_dataset_keeps_manifest_order_and_models_the_demo_sites():
     leaks = [(r["page_id"], s[:40]) for r in records for s in strings if s and s in r["body"]]
     assert len(strings) > 20 and leaks == []
     assert sum(bool(r["body"]) for r in records) >= 80  # articles and text pages, not fronts
+
+
+def test_records_stream_in_manifest_order_with_one_chunk_held(tmp_path, monkeypatch):
+    """Sites interleaved in the manifest and chunks of one site: records still come in manifest
+    order, each chunk's as soon as every earlier page is out (the rest wait in the spill
+    file), and equal what extract_dataset returns."""
+    whole_sites = pipeline.site_chunks
+    monkeypatch.setattr(pipeline, "site_chunks", lambda refs: whole_sites(refs, size=1))
+    rows = []
+    for n in range(9):
+        site = f"s{n % 3}.example"
+        words = " ".join(f"w{n}x{k}" for k in range(60))
+        (tmp_path / f"p{n}.html").write_text(f"<html><body><p>{words}.</p></body></html>")
+        rows.append({"page_id": f"p{n}", "file": f"p{n}.html", "site": site})
+    (tmp_path / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    decided: list[int] = []
+    chunks = pipeline._chunk_records
+
+    def counted(refs, limits):
+        for done in chunks(refs, limits):
+            decided.append(len(done))
+            yield done
+
+    monkeypatch.setattr(pipeline, "_chunk_records", counted)
+    stream = iter_records(tmp_path)
+    first = next(stream)
+    assert first["page_id"] == "p0" and sum(decided) == 3  # site s0's pages only
+    records = [first, *stream]
+    assert [r["page_id"] for r in records] == [f"p{n}" for n in range(9)]
+    assert all(f"w{n}x0" in r["body"] for n, r in enumerate(records))
+    assert records == extract_dataset(tmp_path)
