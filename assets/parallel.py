@@ -10,12 +10,12 @@ import dagster as dg
 
 from assets.partitions import WARC_FILES
 from orchestration.resources import SourcesResource, WarehouseResource
-from winnow import EXTRACTOR_VERSION, stages
+from winnow import EXTRACTOR_VERSION, stages, summaries
 from winnow.partitions import steps
 from winnow.partitions.keys import warc_partitions
 from winnow.settings import resolve
 
-GROUP = "winnow"
+GROUP = "winnow"  # the UI groups them by stage: assets.catalog
 
 
 def _mapping_key(number: int, name: str) -> str:
@@ -65,6 +65,7 @@ def load_warc_files(
 ) -> None:
     with warehouse.writer(context) as con:
         loaded = steps.load_staged_pages(warehouse.store(), con, context.run.run_id)
+        rows = summaries.row_count(con, "pages")
     totals: dict[str, int] = {}
     for report in reports:
         for name, value in report["counts"].items():
@@ -73,6 +74,7 @@ def load_warc_files(
     meta = {name: dg.MetadataValue.int(v) for name, v in {**totals, **loaded}.items()}
     meta["files"] = dg.MetadataValue.int(len(reports))
     meta["step_seconds"] = dg.MetadataValue.float(round(seconds, 2))
+    meta["dagster/row_count"] = dg.MetadataValue.int(rows)
     failures = [f for r in reports for f in r["failures"]]
     if failures:
         meta["failures"] = dg.MetadataValue.text("\n".join(failures[:50]))

@@ -12,6 +12,7 @@ import os
 
 import dagster as dg
 
+from assets.catalog import PIPELINE_GROUPS
 from assets.export import articles_export
 from assets.parallel import warc_pages
 from orchestration.dask_executor import dask_step_executor
@@ -20,7 +21,7 @@ from winnow.settings import resolve
 
 ingest_job = dg.define_asset_job(
     "ingest",
-    selection=dg.AssetSelection.groups("winnow") - dg.AssetSelection.assets(warc_pages),
+    selection=dg.AssetSelection.groups(*PIPELINE_GROUPS) - dg.AssetSelection.assets(warc_pages),
     description="Read the day's sources, relearn the per-site model, extract and cluster.",
     executor_def=dg.in_process_executor,
     tags={WRITES_TAG: WRITES_VALUE},

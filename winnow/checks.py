@@ -10,6 +10,7 @@ import duckdb
 from winnow.model import site_models
 from winnow.parse.fingerprint import text_fingerprint
 from winnow.parse.garbage import text_verdict
+from winnow.summaries import chrome_share_by_site
 from winnow.warehouse import read_boilerplate
 
 MAX_SITE_CHROME_SHARE = 0.95
@@ -88,14 +89,8 @@ def site_chrome_share(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:
 
     A site whose text is nearly all "chrome" means duplicated pages, not a template.
     """
-    rows = con.execute(
-        "WITH chrome AS (SELECT site, key FROM boilerplate "
-        "WHERE kind = 'text' AND decision = 'boilerplate') "
-        "SELECT b.site, sum(b.n_chars) FILTER (WHERE c.key IS NOT NULL) / sum(b.n_chars) "
-        "FROM page_blocks b LEFT JOIN chrome c ON c.site = b.site AND c.key = b.fingerprint "
-        "WHERE b.site IN (SELECT site FROM site_models) GROUP BY b.site ORDER BY 2 DESC"
-    ).fetchall()
-    shares = {site: round(float(share or 0.0), 3) for site, share in rows}
+    frame = chrome_share_by_site(con)
+    shares = {site: round(float(share or 0.0), 3) for site, share in frame.iter_rows()}
     bad = {s: v for s, v in shares.items() if v > MAX_SITE_CHROME_SHARE}
     return not bad, {
         "max_share": max(shares.values(), default=0.0),

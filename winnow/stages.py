@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from winnow import EXTRACTOR_VERSION, health, warehouse
+from winnow import EXTRACTOR_VERSION, health, summaries, warehouse
 from winnow.extract.engine import Article, extract_articles
 from winnow.fetch.ingest import ingest_web
 from winnow.fetch.options import FetchOptions
@@ -47,11 +47,14 @@ STAGE_ORDER = ("pages", "page_blocks", "boilerplate", "articles", "story_cluster
 
 @dataclass
 class StageResult:
-    """What a stage did: counts for metadata, a preview frame, and per-entry failures."""
+    """What a stage did: counts for metadata, a preview frame, and per-entry failures; the rows
+    its table holds afterwards and small summary frames (``winnow.summaries``) for the UI."""
 
     counts: dict[str, int] = field(default_factory=dict)
     preview: pl.DataFrame | None = None
     failures: list[str] = field(default_factory=list)
+    rows: int | None = None
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -160,6 +163,7 @@ def ingest(
                 result.counts["new_versions"] += warehouse.write_pages(con, frame)
         warehouse.mark_stage(con, "pages", run_id)
     result.counts.update(skipped)
+    result.rows = summaries.row_count(con, "pages")
     result.preview = warehouse.query_frame(
         con,
         "SELECT page_id, site, source, format, bytes, encoding, status FROM latest_pages "
@@ -241,7 +245,7 @@ def segment(
             result.counts["pages_segmented"] += parsed
         result.counts["stale_blocks_dropped"] = warehouse.drop_stale_blocks(con)
         warehouse.mark_stage(con, "page_blocks", run_id)
-    result.counts["blocks_total"] = warehouse.scalar(con, "SELECT count(*) FROM page_blocks")
+    result.counts["blocks_total"] = result.rows = summaries.row_count(con, "page_blocks")
     result.preview = warehouse.query_frame(
         con,
         "SELECT page_id, block_index, tag, left(text, 60) AS text, n_chars, links "
@@ -360,6 +364,11 @@ def learn(
         "SELECT site, kind, pages, site_pages, left(sample_text, 60) AS sample_text, reason "
         "FROM boilerplate WHERE decision = 'boilerplate' ORDER BY pages DESC, site, key LIMIT 10",
     )
+    result.rows = summaries.row_count(con, "boilerplate")
+    result.tables = {
+        "top_chrome_texts": summaries.top_chrome_texts(con),
+        "chrome_share": summaries.chrome_share_by_site(con),
+    }
     return result
 
 
@@ -464,6 +473,11 @@ def summarize_articles(con: duckdb.DuckDBPyConnection, result: StageResult) -> S
         "SELECT page_id, site, title, byline, published_at, language, n_words FROM articles "
         "WHERE has_article ORDER BY page_id LIMIT 10",
     )
+    result.rows = totals[0]
+    result.tables = {
+        "by_site": summaries.articles_by_site(con),
+        "articles_per_day": summaries.articles_per_day(con),
+    }
     return result
 
 
@@ -520,4 +534,5 @@ def cluster(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
         }
     )
     result.preview = clusters.head(10)
+    result.rows = summaries.row_count(con, "story_clusters")
     return result
