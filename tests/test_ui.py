@@ -232,7 +232,7 @@ def test_lineage_page_screenshot(ui, tmp_path):
     port = ui[0]
     url = (
         f"http://127.0.0.1:{port}/assets/warehouse_snapshot"
-        "?view=lineage&lineageScope=upstream&lineageDepth=10"
+        "?view=lineage&lineageScope=neighbors&lineageDepth=10"
     )
     dom = _browse(browser, tmp_path / "profile", url, "--dump-dom").stdout
     missing = [name for name in sorted(ASSETS) if f">{name}<" not in dom]
