@@ -197,14 +197,23 @@ def chrome_share_sane(
 @dg.asset_check(
     asset=articles,
     blocking=True,
-    description="Every page has an article row; articles have bodies (blocking).",
+    description=(
+        "Every readable page has an article row, and every row flagged as an article has a "
+        "body. An article with an empty body is a bug and blocks the run; pages whose "
+        "extraction failed (no row) are named in a warning."
+    ),
 )
 def article_bodies_non_empty(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     with warehouse.reader(context) as con:
         passed, details = checks.article_bodies_present(con)
-    return dg.AssetCheckResult(passed=passed, metadata=details)
+    broken, pages = details.pop("broken"), details.pop("pages")
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR if broken else dg.AssetCheckSeverity.WARN,
+        metadata={**details, "pages": dg.MetadataValue.json(pages)},
+    )
 
 
 @dg.asset_check(

@@ -106,3 +106,29 @@ def test_chrome_bodies_warn_once_then_pass_and_fail_past_tolerance(make_run):
     assert any(
         line.startswith("FAILED step articles_bodies_not_mostly_boilerplate") for line in lines
     )
+
+
+def test_a_page_without_article_row_is_named_not_blocking(tmp_path):
+    """A page whose extraction fails has no article row: a warning naming it (it would fail
+    again on every run), while an article with an empty body is the code's fault and blocks."""
+    from orchestration.resources import SourcesResource, WarehouseResource
+    from orchestration.run_once import materialize_all
+    from winnow import checks, warehouse
+
+    db = tmp_path / "warehouse.duckdb"
+    sources = SourcesResource(config_path=str(ROOT / "data" / "sources.yaml"))
+    assert materialize_all(WarehouseResource(path=str(db)), sources).success
+    con = warehouse.connect_file(db)
+    try:
+        assert checks.article_bodies_present(con)[0]
+        gone, emptied = con.execute(
+            "SELECT page_id FROM articles WHERE has_article ORDER BY page_id LIMIT 2"
+        ).fetchall()
+        con.execute("DELETE FROM articles WHERE page_id = ?", [gone[0]])
+        passed, details = checks.article_bodies_present(con)
+        assert not passed and not details["broken"] and list(details["pages"]) == [gone[0]]
+        con.execute("UPDATE articles SET body = '' WHERE page_id = ?", [emptied[0]])
+        passed, details = checks.article_bodies_present(con)
+        assert not passed and details["broken"] and details["empty_bodies"] == 1
+    finally:
+        con.close()
