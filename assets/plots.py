@@ -8,7 +8,7 @@ import io
 
 import polars as pl
 
-WIDTH, HEIGHT, DPI = 7.0, 3.2, 90
+WIDTH, HEIGHT, DPI = 8.0, 3.4, 90
 
 
 def _figure():
@@ -30,16 +30,21 @@ def _markdown(plt, fig, title: str) -> str:
 
 
 def articles_per_day(frame: pl.DataFrame) -> str:
-    """Lines of articles per published day, one per site (``site``, ``day``, ``articles``)."""
+    """Stacked bars of articles per published day, one colour per site (``site``, ``day``,
+    ``articles``): a site that stops publishing, or a day that came out empty, shows as a gap."""
     if frame.is_empty():
         return "_no articles with a published date_"
     plt, (fig, ax) = _figure()
     wide = frame.pivot(on="site", index="day", values="articles").sort("day").fill_null(0)
+    days = wide["day"].to_list()
+    bottom = [0] * len(days)
     for site in wide.columns[1:]:
-        ax.plot(wide["day"].to_list(), wide[site].to_list(), marker="o", label=site)
+        counts = wide[site].to_list()
+        ax.bar(days, counts, bottom=bottom, label=site, width=0.8)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set_ylabel("articles")
     ax.set_title("Articles per site per published day")
-    ax.legend(fontsize="small", ncols=2)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.autofmt_xdate()
     return _markdown(plt, fig, "articles per site per day")
 
