@@ -1,6 +1,6 @@
 """Speed: the whole ``winnow extract`` process against trafilatura and resiliparse, one core.
 
-    uv run python bench/speed.py [DATASET ...] [--rounds N] [--write-docs]
+    uv run python bench/speed.py [DATASET ...] [--rounds N] [--baseline DIR] [--write-docs]
 
 Every system runs as its own process pinned to one core (``taskset -c 0``), over the same
 pages, start to finish (CPU time of the process, so other programs on a shared machine do not
@@ -10,9 +10,13 @@ alone (no metadata), resiliparse is ``extract_plain_text(main_content=True)``. T
 shared and drifts, so systems are timed in alternating rounds and the best round of each is
 kept; compare the ratios (baseline time / Winnow time), not the rates.
 
-Then, in this process, Winnow's stages are timed one by one on the same pages (ms per page):
-read, parse (lexbor + walk), metadata, frames, features, model, assemble (with metadata
-choice), write.
+``--baseline DIR`` also times ``winnow extract`` of another checkout of Winnow (its own
+``.venv``) in the same alternating rounds: the speed-up of this checkout over it is a ratio
+from one run, as the machine's load drifts.
+
+Then, in this process, Winnow's stages are timed one by one on the same pages (CPU ms per
+page): read, parse (lexbor + walk), metadata, frames, features, model, assemble, choose
+metadata, write.
 """
 
 from __future__ import annotations
@@ -71,12 +75,25 @@ def _time(command: list[str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def whole_process(dataset: Path, rounds: int) -> dict[str, float]:
-    """Best wall time of each system's process over the dataset, alternating the order."""
+def _extract_command(root: Path, dataset: Path, out: Path) -> list[str]:
+    python = root / ".venv" / "bin" / "python"
+    python = python if root != ROOT and python.exists() else Path(sys.executable)
+    return [str(python), "-m", "winnow.cli", "extract", str(dataset), "--out", str(out)]
+
+
+def whole_process(dataset: Path, rounds: int, baseline: Path | None = None) -> dict[str, float]:
+    """Least CPU time of each system's process over the dataset, alternating the order."""
     out = Path(tempfile.mkdtemp()) / "pred.jsonl"
-    commands = {
-        "winnow": [sys.executable, "-m", "winnow.cli", "extract", str(dataset), "--out", str(out)]
-    }
+    commands = {"winnow": _extract_command(ROOT, dataset, out)}
+    if baseline is not None:  # run from its own folder, so it imports its own code
+        commands["baseline"] = [
+            "env",
+            "-C",
+            str(baseline),
+            *_extract_command(baseline, dataset, out),
+        ]
+    # a first run outside the clock builds what is built once per machine (compiled trees)
+    subprocess.run(commands["winnow"], check=True, capture_output=True)
     for name, (setup, call) in SYSTEMS.items():
         script = BASELINE.format(setup=setup, call=call)
         commands[name] = [sys.executable, "-c", script, str(dataset), str(out)]
@@ -112,10 +129,10 @@ def stage_times(dataset: Path) -> dict[str, float]:
     model = default_classifier()
     clock: dict[str, float] = {}
 
-    def timed(name: str, fn, *args):
-        start = time.perf_counter()
+    def timed(name: str, fn, *args):  # CPU time: other programs on the machine do not count
+        start = time.process_time()
         value = fn(*args)
-        clock[name] = clock.get(name, 0.0) + time.perf_counter() - start
+        clock[name] = clock.get(name, 0.0) + time.process_time() - start
         return value
 
     refs = list(iter_dataset(dataset))
@@ -126,7 +143,7 @@ def stage_times(dataset: Path) -> dict[str, float]:
     for page, meta, dom in zip(pages, metas, doms, strict=True):
         if not meta.date:
             headline = next((i for i, o in enumerate(dom.owner) if dom.tag[o] == "h1"), 0)
-            marked = [names_date(dom.words[o]) for o in dom.owner]
+            marked = lambda dom=dom: [names_date(dom.words[o]) for o in dom.owner]  # noqa: E731
             source = page.raw.decode(page.encoding, "replace")
             timed("metadata", resolve_date, meta, dom.text, headline, marked, source)
     triples = [(p.page_id, p.site, d) for p, d in zip(pages, doms, strict=True)]
@@ -172,34 +189,57 @@ def stage_times(dataset: Path) -> dict[str, float]:
 SPEED_HEADING = "## Extraction speed (bench/speed.py)"
 
 
-def render_docs(results: dict, rounds: int) -> str:
+STARTUP = (
+    "import winnow.cli, winnow.pipeline; from winnow.quarantine import _load_models; _load_models()"
+)
+
+
+def startup_seconds() -> float:
+    """CPU seconds a ``winnow extract`` process spends before its first page: interpreter,
+    imports, the classifier and the language model (least of three, pinned to one core)."""
+    return min(_time([sys.executable, "-c", STARTUP]) for _ in range(3))
+
+
+def render_docs(results: dict, rounds: int, baseline: str | None = None) -> str:
     """The speed section of docs/BENCHMARKS.md: whole processes and Winnow's stages."""
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    command = "make bench-speed" + (f" (bench/speed.py --baseline {baseline})" if baseline else "")
     lines = [
         SPEED_HEADING,
         "",
-        f"`uv run python bench/speed.py --write-docs` on {stamp}: each system a whole process "
-        f"pinned to one core (`taskset -c 0`), CPU seconds, best of {rounds} alternating "
+        f"`{command}` on {stamp}: each system a whole process "
+        f"pinned to one core (`taskset -c 0`), CPU seconds, least of {rounds} alternating "
         "rounds; the machine is shared, so compare the ratios. Winnow runs `winnow extract` "
         "(read, decode, parse, blocks, site model, classifier, metadata, JSON out); "
         "trafilatura runs `trafilatura.extract` alone (no metadata), resiliparse "
         "`extract_plain_text(main_content=True)`; both read the same gzipped files.",
         "",
-        "| dataset | pages | Winnow pages/s | trafilatura pages/s | resiliparse pages/s "
-        "| Winnow's speed vs trafilatura | vs resiliparse |",
-        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    head = "| dataset | pages | Winnow pages/s | trafilatura pages/s | resiliparse pages/s "
+    head += "| Winnow's speed vs trafilatura | vs resiliparse |"
+    if baseline:
+        commit = results[next(iter(results))].get("baseline_commit", "?")
+        lines[-2] += (
+            f" `baseline` is `winnow extract` of the checkout in `{baseline}` (commit "
+            f"{commit}), timed in the same rounds."
+        )
+        head += " baseline pages/s | vs baseline |"
+    lines += [head, "|---|" + "---:|" * (head.count("|") - 2)]
     for name, r in results.items():
         rate, sec = r["pages_per_s"], r["seconds"]
-        lines.append(
+        row = (
             f"| {name} | {r['pages']} | {rate['winnow']:.0f} | {rate['trafilatura']:.1f} | "
             f"{rate['resiliparse']:.0f} | {sec['trafilatura'] / sec['winnow']:.2f}× | "
             f"{sec['resiliparse'] / sec['winnow']:.2f}× |"
         )
+        if baseline:
+            row += f" {rate['baseline']:.0f} | {sec['baseline'] / sec['winnow']:.2f}× |"
+        lines.append(row)
     names = list(next(iter(results.values()))["stages_ms"])
     lines += [
         "",
-        "Winnow's stages, ms per page, timed one after the other in one process:",
+        "Winnow's stages, CPU ms per page, timed one after the other in one process (`start-up`: "
+        "a process's interpreter, imports and models, spread over the dataset's pages):",
         "",
         "| dataset | " + " | ".join(names) + " |",
         "|---|" + "---:|" * len(names),
@@ -213,23 +253,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", nargs="*", default=list(DEFAULT))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another Winnow checkout to time as well")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--write-docs", action="store_true", help="update docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
+    baseline = args.baseline.resolve() if args.baseline else None
     results = {}
+    startup = startup_seconds()
     for name in args.datasets:
         folder = Path(name) if Path(name).is_dir() else DATASETS / name
         pages = sum(1 for _ in (folder / "manifest.jsonl").open())
-        best = whole_process(folder, args.rounds)
+        best = whole_process(folder, args.rounds, baseline)
         rates = {system: pages / seconds for system, seconds in best.items()}
-        stages = stage_times(folder)
+        stages = {"start-up": 1000 * startup / pages, **stage_times(folder)}
         results[folder.name] = {
             "pages": pages,
             "seconds": best,
             "pages_per_s": rates,
             "stages_ms": stages,
+            "startup_s": startup,
         }
-        print(f"{folder.name}: {pages} pages, whole process on one core, best of {args.rounds}")
+        if baseline:
+            commit = subprocess.run(
+                ["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+            )
+            results[folder.name]["baseline_commit"] = commit.stdout.strip() or "?"
+        print(f"{folder.name}: {pages} pages, whole process on one core, least of {args.rounds}")
         for system, rate in rates.items():
             line = f"  {system:12} {rate:8.1f} pages/s   {best[system]:7.1f} CPU s"
             if system != "winnow":
@@ -241,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         from bench.docs import replace_section
 
-        replace_section(SPEED_HEADING, render_docs(results, args.rounds))
+        docs = render_docs(results, args.rounds, str(args.baseline) if baseline else None)
+        replace_section(SPEED_HEADING, docs)
     return 0
 
 
