@@ -25,7 +25,7 @@ from selectolax.lexbor cimport (
     lxb_dom_attr_value_noi,
 )
 
-from winnow.parse.blocks import BREAK, PageDom, _STEPS, _step, _finish, _HIDDEN_STYLE, _clean
+from winnow.parse.blocks import BREAK, PageDom, _STEPS, _step, _finish, _HIDDEN_STYLE
 
 cdef extern from "lexbor/dom/interfaces/node.h":
     cdef enum:
@@ -169,129 +169,158 @@ cdef inline bint _name_is(const lxb_char_t *name, size_t length, bytes wanted) n
     return length == len(wanted) and memcmp(name, <const char *> wanted, length) == 0
 
 
-cdef Py_ssize_t _open_element(dom, lxb_dom_node_t *node, str tag, Py_ssize_t parent):
-    """``blocks._open_element`` reading the attributes off the element."""
-    cdef lxb_dom_attr_t *attr = lxb_dom_element_first_attribute_noi(<lxb_dom_element_t *> node)
-    cdef const lxb_char_t *name
-    cdef const lxb_char_t *value
-    cdef size_t name_len = 0
-    cdef size_t value_len = 0
-    cls = ident = role = itemprop = style = aria = None
-    cdef bint any_attr = False, has_hidden = False
-    words = ""
-    hidden = False
-    while attr != NULL:
-        name = lxb_dom_attr_qualified_name(attr, &name_len)
-        if name != NULL:
-            any_attr = True
-            value = lxb_dom_attr_value_noi(attr, &value_len)
-            text = PyUnicode_DecodeUTF8(<char *> value, value_len, "replace") if value else None
-            if _name_is(name, name_len, b"class"):
-                cls = text
-            elif _name_is(name, name_len, b"id"):
-                ident = text
-            elif _name_is(name, name_len, b"role"):
-                role = text
-            elif _name_is(name, name_len, b"itemprop"):
-                itemprop = text
-            elif _name_is(name, name_len, b"style"):
-                style = text
-            elif _name_is(name, name_len, b"aria-hidden"):
-                aria = text
-            elif _name_is(name, name_len, b"hidden"):
-                has_hidden = True
-        attr = attr.next
-    if any_attr:
-        words = " ".join([v for v in (cls, ident, role, itemprop) if v])
-        hidden = (
-            has_hidden
-            or aria == "true"
-            or (style is not None and _HIDDEN_STYLE.search(style) is not None)
-        )
-    step = _STEPS.get((tag, cls)) or _step(tag, cls)
-    cdef Py_ssize_t index = len(dom.tag)
-    blocks = len(dom.text)
-    dom.tag.append(tag)
-    dom.parent.append(parent)
-    dom.words.append(words)
-    dom.path.append(step)
-    dom.hidden.append(hidden)
-    dom.first_block.append(blocks)
-    dom.end_block.append(blocks)
-    dom.end_element.append(index + 1)
-    dom.images.append(0)
-    return index
-
-
-cdef void _add_block(dom, list parts, Py_ssize_t owner, Py_ssize_t link_chars, Py_ssize_t links):
-    text = _clean("".join(parts))
-    if text:
-        dom.text.append(text)
-        dom.owner.append(owner)
-        dom.link_chars.append(min(link_chars, len(text)))
-        dom.links.append(links)
-
-
-cdef void _close(dom, Py_ssize_t element):
-    """``blocks._close``: an element with no block below it is forgotten with its subtree."""
-    cdef Py_ssize_t blocks = len(dom.text)
-    if blocks == dom.first_block[element] and element > 0:
-        images = dom.images
-        images[dom.parent[element]] += sum(images[element:])
-        for column in (
-            dom.tag, dom.parent, dom.words, dom.path, dom.hidden,
-            dom.first_block, dom.end_block, dom.end_element, images,
-        ):
-            del column[element:]
-        return
-    dom.end_block[element] = blocks
-    dom.end_element[element] = len(dom.tag)
+cdef inline bint _ascii_space(const lxb_char_t *data, size_t length) noexcept:
+    """Whether the bytes are only ASCII whitespace that ``str.split()`` splits on."""
+    cdef size_t i
+    cdef lxb_char_t c
+    for i in range(length):
+        c = data[i]
+        if c != 32 and c != 10 and c != 9 and c != 13 and c != 12 and c != 11:
+            return False
+    return True
 
 
 cdef class _Walk:
-    """The walk's running state: the text collected since the last block boundary, the
-    innermost block element owning it, whether it sits in a link."""
+    """The walk's running state: the page's columns (``PageDom``'s lists, held here so the hot
+    loop appends without attribute look-ups), the text collected since the last block
+    boundary, the innermost block element owning it, whether it sits in a link."""
 
     cdef object dom
+    cdef list text, owner, link_chars, links_of
+    cdef list tag, parent, words, path, first_block, end_block, end_element, images, hidden
     cdef list parts
-    cdef Py_ssize_t link_chars, links, words, owner
+    cdef Py_ssize_t link_chars_now, links, words_now, current
     cdef bint in_link
 
     def __cinit__(self):
-        self.dom = PageDom()
+        dom = self.dom = PageDom()
+        self.text, self.owner, self.link_chars, self.links_of = (
+            dom.text, dom.owner, dom.link_chars, dom.links
+        )
+        self.tag, self.parent, self.words, self.path = dom.tag, dom.parent, dom.words, dom.path
+        self.first_block, self.end_block = dom.first_block, dom.end_block
+        self.end_element, self.images, self.hidden = dom.end_element, dom.images, dom.hidden
         self.parts = []
-        self.link_chars = self.links = self.words = 0
+        self.link_chars_now = self.links = self.words_now = 0
         self.in_link = False
 
-    cdef void flush(self, Py_ssize_t owner):
-        """Close the collected text as a block of ``owner`` (a boundary was reached)."""
-        if self.words:
-            _add_block(self.dom, self.parts, owner, self.link_chars, self.links)
-        self.parts.clear()
-        self.link_chars = self.links = self.words = 0
+    cdef Py_ssize_t open_element(self, lxb_dom_node_t *node, str tag, Py_ssize_t parent) except -1:
+        """``blocks._open_element`` reading the attributes off the element."""
+        cdef lxb_dom_attr_t *attr = lxb_dom_element_first_attribute_noi(<lxb_dom_element_t *> node)
+        cdef const lxb_char_t *name
+        cdef const lxb_char_t *value
+        cdef size_t name_len = 0
+        cdef size_t value_len = 0
+        cdef bint any_attr = False, has_hidden = False
+        cls = ident = role = itemprop = style = aria = None
+        words = ""
+        hidden = False
+        while attr != NULL:
+            name = lxb_dom_attr_qualified_name(attr, &name_len)
+            if name != NULL:
+                any_attr = True
+                value = lxb_dom_attr_value_noi(attr, &value_len)
+                if _name_is(name, name_len, b"class"):
+                    cls = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"id"):
+                    ident = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"role"):
+                    role = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"itemprop"):
+                    itemprop = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"style"):
+                    style = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"aria-hidden"):
+                    aria = _decoded(value, value_len)
+                elif _name_is(name, name_len, b"hidden"):
+                    has_hidden = True
+            attr = attr.next
+        if any_attr:
+            words = " ".join([v for v in (cls, ident, role, itemprop) if v])
+            hidden = (
+                has_hidden
+                or aria == "true"
+                or (style is not None and _HIDDEN_STYLE.search(style) is not None)
+            )
+        step = _STEPS.get((tag, cls)) or _step(tag, cls)
+        cdef Py_ssize_t index = len(self.tag)
+        blocks = len(self.text)
+        self.tag.append(tag)
+        self.parent.append(parent)
+        self.words.append(words)
+        self.path.append(step)
+        self.hidden.append(hidden)
+        self.first_block.append(blocks)
+        self.end_block.append(blocks)
+        self.end_element.append(index + 1)
+        self.images.append(0)
+        return index
 
-    cdef void text(self, lxb_dom_character_data_t *chars):
-        if chars.data.data == NULL or not chars.data.length:
-            return
-        text = PyUnicode_DecodeUTF8(<char *> chars.data.data, chars.data.length, "replace")
+    cdef int flush(self, Py_ssize_t owner) except -1:
+        """Close the collected text as a block of ``owner`` (``blocks._add_block``, ``_clean``)."""
+        if self.words_now:
+            raw = "".join(self.parts)
+            if BREAK not in raw:
+                text = " ".join(raw.split())
+            else:
+                text = "\n".join([line for line in [" ".join(part.split()) for part in raw.split(BREAK)] if line])
+            if text:
+                self.text.append(text)
+                self.owner.append(owner)
+                self.link_chars.append(min(self.link_chars_now, len(text)))
+                self.links_of.append(self.links)
+        self.parts.clear()
+        self.link_chars_now = self.links = self.words_now = 0
+        return 0
+
+    cdef int add_text(self, lxb_dom_character_data_t *chars) except -1:
+        cdef size_t length = chars.data.length
+        if chars.data.data == NULL or not length:
+            return 0
+        if _ascii_space(chars.data.data, length):
+            self.parts.append(" ")  # a separator, as any whitespace is to split()
+            return 0
+        text = PyUnicode_DecodeUTF8(<char *> chars.data.data, length, "replace")
         self.parts.append(text)
         if not text.isspace():
-            self.words += 1
+            self.words_now += 1
             if self.in_link:
-                self.link_chars += len(text.strip())
+                self.link_chars_now += len(text.strip())
+        return 0
 
-    cdef void leave(self, Frame *frame):
+    cdef int close(self, Py_ssize_t element) except -1:
+        """``blocks._close``: an element with no block below it is forgotten with its subtree."""
+        cdef Py_ssize_t blocks = len(self.text)
+        if blocks == <Py_ssize_t> self.first_block[element] and element > 0:
+            images = self.images
+            images[self.parent[element]] += sum(images[element:])
+            for column in (
+                self.tag, self.parent, self.words, self.path, self.hidden,
+                self.first_block, self.end_block, self.end_element, images,
+            ):
+                del column[element:]
+            return 0
+        self.end_block[element] = blocks
+        self.end_element[element] = len(self.tag)
+        return 0
+
+    cdef int leave(self, Frame *frame) except -1:
         if frame.element >= 0:
             self.flush(frame.element)
-            _close(self.dom, frame.element)
+            self.close(frame.element)
         self.in_link = frame.in_link
-        self.owner = frame.owner
+        self.current = frame.owner
+        return 0
+
+
+cdef inline object _decoded(const lxb_char_t *value, size_t length):
+    return PyUnicode_DecodeUTF8(<char *> value, length, "replace") if value != NULL else None
 
 
 def walk(LexborNode body):
     """Blocks and elements of the subtree under ``body``, as ``blocks.walk`` gives them."""
     cdef _Walk w = _Walk()
-    cdef Py_ssize_t root = _open_element(w.dom, body.node, "body", -1)
+    cdef Py_ssize_t root = w.open_element(body.node, "body", -1)
     cdef Py_ssize_t depth = 0, capacity = 64
     cdef Frame *stack = <Frame *> malloc(capacity * sizeof(Frame))
     cdef Frame *grown
@@ -300,19 +329,19 @@ def walk(LexborNode body):
     cdef int kind
     if stack == NULL:
         raise MemoryError()
-    w.owner = root
+    w.current = root
     try:
         while node != NULL:
             kind = -1  # not entered
             if node.type == LXB_DOM_NODE_TYPE_TEXT:
-                w.text(<lxb_dom_character_data_t *> node)
+                w.add_text(<lxb_dom_character_data_t *> node)
             elif node.type == LXB_DOM_NODE_TYPE_ELEMENT:
                 kind = _kind(node)
                 if kind == KIND_BR:
                     w.parts.append(BREAK)
                     kind = -1
                 elif kind == KIND_IMG:
-                    w.dom.images[w.owner] += 1
+                    w.images[w.current] += 1
                     kind = -1
                 elif kind == KIND_SKIP:
                     kind = -1
@@ -325,12 +354,12 @@ def walk(LexborNode body):
                         stack = grown
                     stack[depth].element = -1
                     stack[depth].in_link = w.in_link
-                    stack[depth].owner = w.owner
+                    stack[depth].owner = w.current
                     depth += 1
                     if kind == KIND_BLOCK:
-                        w.flush(w.owner)
-                        w.owner = _open_element(w.dom, node, NAMES[node.local_name], w.owner)
-                        stack[depth - 1].element = w.owner
+                        w.flush(w.current)
+                        w.current = w.open_element(node, NAMES[node.local_name], w.current)
+                        stack[depth - 1].element = w.current
                     elif kind == KIND_A:
                         w.links += 1
                         w.in_link = True
@@ -353,5 +382,5 @@ def walk(LexborNode body):
     finally:
         free(stack)
     w.flush(root)
-    _close(w.dom, root)
+    w.close(root)
     return _finish(w.dom)
