@@ -101,6 +101,16 @@ class Distinct:
         )
         return cls(codes, list(index))
 
+    @classmethod
+    def of_series(cls, column: pl.Series) -> Distinct:
+        """``of`` a string column without nulls, in polars: the same codes (distinct values in
+        order of first appearance) at a third of the cost."""
+        if column.null_count():  # a frame read back with a missing value: the general way
+            return cls.of(column.to_list())
+        values = column.unique(maintain_order=True)
+        codes = column.cast(pl.Enum(values)).to_physical().to_numpy().astype(np.int64)
+        return cls(codes, values.to_list())
+
     def map(self, fn, dtype: type = np.int64) -> np.ndarray:  # noqa: ANN001 - any str -> value
         """``fn`` of every row's value, as an array."""
         table = np.array([fn(v) for v in self.values], dtype=dtype)
@@ -133,8 +143,8 @@ def batch(blocks: pl.DataFrame, elements: pl.DataFrame) -> Batch:
     root = parent < 0
     parent = np.where(root, 0, parent) + e_off[e_page]
     parent[root] = np.flatnonzero(root)
-    tags = Distinct.of(elements["tag"].to_list())
-    words = Distinct.of(elements["words"].to_list())
+    tags = Distinct.of_series(elements["tag"])
+    words = Distinct.of_series(elements["words"])
     return Batch(
         page=b_page,
         owner=blocks["element_index"].to_numpy().astype(np.int64) + e_off[b_page],
