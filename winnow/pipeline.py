@@ -10,6 +10,7 @@ dataset folder, site by site.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -104,6 +105,12 @@ class ParsedPage:
     meta: PageMeta = field(default_factory=PageMeta)
 
 
+def _utf8_as_given(raw: bytes, encoding: str | None, text: str) -> bool:
+    """Whether lexbor can parse the page's own bytes (the UTF-8 its decoded text would be
+    encoded back to): UTF-8 without a byte-order mark and with no byte decoding replaced."""
+    return encoding == "utf-8" and not raw.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+
+
 def parse_page(page: LoadedPage) -> ParsedPage:
     """Decode and parse a page once: metadata from the head, then blocks from the body."""
     raw = page.raw or b""
@@ -111,7 +118,7 @@ def parse_page(page: LoadedPage) -> ParsedPage:
     text = decode_with(raw, page.encoding) if page.encoding else decode(raw)[0]
     if page.fmt == "txt":
         return ParsedPage(page.page_id, page.site, page.url, "txt", text_dom(text))
-    tree = parse_html(text)
+    tree = parse_html(raw if _utf8_as_given(raw, page.encoding, text) else text)
     meta = read_metadata(tree, page.url)
     dom = body_dom(tree)
     if not dom.text and (repaired := repair_open_title(text)) is not None:
