@@ -2,12 +2,14 @@
 
     uv run python bench/profile_extract.py DATASET_DIR [--code CHECKOUT]
 
-Runs ``extract_dataset`` over the folder under pyinstrument sampling CPU time (other programs
-on a shared machine do not count) and adds up the samples under each stage's function:
-the outermost stage on a stack takes the sample. Start-up (interpreter not included: imports
-and loading the models) is timed before the profile starts. ``--code`` imports another
-checkout of Winnow instead (run it with that checkout's Python), so two versions are profiled
-the same way. Prints one line per stage, CPU ms per page.
+Runs ``extract_dataset`` over the folder under pyinstrument and adds up the samples under each
+stage's function (the outermost stage on a stack takes the sample); each stage's share of the
+samples is then applied to the CPU time the run took, so time other programs held the core
+(a shared machine) is spread evenly rather than counted. (pyinstrument's CPU timer is a Python
+callable invoked on every call event: its own overhead swamped the figures.) Start-up
+(imports and loading the models; not the interpreter) is timed before the profile starts.
+``--code`` imports another checkout of Winnow instead (run it with that checkout's Python), so
+two versions are profiled the same way. Prints one line per stage, CPU ms per page.
 """
 
 from __future__ import annotations
@@ -66,19 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     _load_models()
     startup = time.process_time() - start
     from pyinstrument import Profiler
-    from pyinstrument.stack_sampler import get_stack_sampler
 
-    get_stack_sampler().timer_func = time.process_time
-    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler = Profiler(interval=0.001, async_mode="disabled")
+    cpu = time.process_time()
     profiler.start()
     records = extract_dataset(args.dataset)
     profiler.stop()
+    cpu = time.process_time() - cpu
     pages = len(records)
-    totals: dict[str, float] = {}
-    _collect(profiler.last_session.root_frame(), totals)
-    totals = {"start-up: imports and models": startup, **totals}
+    samples: dict[str, float] = {}
+    _collect(profiler.last_session.root_frame(), samples)
+    sampled = sum(samples.values())
+    totals = {"start-up: imports and models": startup}
+    totals |= {stage: cpu * value / sampled for stage, value in samples.items()}
     whole = sum(totals.values())
-    print(f"{root.name} on {args.dataset.name}: {pages} pages, {whole:.2f} CPU s sampled")
+    print(f"{root.name} on {args.dataset.name}: {pages} pages, {whole:.2f} CPU s")
     for stage, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:45} {1000 * seconds / pages:6.2f} ms/page  {seconds / whole:6.1%}")
     return 0
