@@ -122,7 +122,7 @@ def test_extract_writes_one_line_per_manifest_page(tmp_path):
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["page_id"] for r in records] == order
-    fields = {"page_id", "body", "title", "byline", "date", "language"}
+    fields = {"page_id", "body", "title", "byline", "date", "language", "url", "markdown"}
     for record in records:  # a page that could not be read also says why
         extra = {"status", "error"} if record["page_id"] == "gone" else set()
         assert set(record) == fields | extra

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,8 +151,8 @@ def segment(parsed: list[ParsedPage]) -> Segmented:
     )
 
 
-def article_record(page_id: str, article: Article) -> dict:
-    """The ``winnow extract`` output line for one page."""
+def article_record(page_id: str, article: Article, url: str | None = None) -> dict:
+    """The ``winnow extract`` output line for one page (the contract's six fields first)."""
     return {
         "page_id": page_id,
         "body": article.body,
@@ -160,6 +160,8 @@ def article_record(page_id: str, article: Article) -> dict:
         "byline": article.byline,
         "date": article.published_at,
         "language": article.language,
+        "url": url,
+        "markdown": article.markdown,
     }
 
 
@@ -255,7 +257,8 @@ def _chunk_records(refs: list[PageRef], limits: PageLimits) -> Iterator[list[tup
                     articles[page.page_id] = Article()
         done = []
         for i, page in zip(chunk, pages, strict=True):
-            record = article_record(refs[i].page_id, articles.get(page.page_id, Article()))
+            article = articles.get(page.page_id, Article())
+            record = article_record(refs[i].page_id, article, page.url)
             if page.status != "ok":  # quarantined or unreadable: say why (winnow.quarantine)
                 record |= {"status": page.status, "error": page.error}
             done.append((i, record))
@@ -264,17 +267,27 @@ def _chunk_records(refs: list[PageRef], limits: PageLimits) -> Iterator[list[tup
 
 def iter_records(dataset_dir: Path, limit: int | None = None) -> Iterator[dict]:
     """The output record of every page of a dataset folder, in manifest order, as each chunk
-    of whole sites is decided (``winnow extract`` writes them as they come).
+    of whole sites is decided (``winnow extract`` writes them as they come)."""
+    return iter_ref_records(list(iter_dataset(Path(dataset_dir), limit)))
+
+
+def iter_ref_records(
+    refs: list[PageRef], progress: Callable[[int], None] | None = None
+) -> Iterator[dict]:
+    """The output record of every page of ``refs`` (a manifest, a folder, a file, standard
+    input: ``winnow extract``'s inputs), in their order, pages of a site decided together;
+    ``progress`` hears how many pages each decided chunk held.
 
     Chunks finish in site order, not manifest order: a record that cannot be handed out yet
     waits in a temporary file, so memory holds one chunk's pages, never the run's records.
     """
-    refs = list(iter_dataset(Path(dataset_dir), limit))
     limits = PageLimits.of()
     waiting: dict[int, tuple[int, int]] = {}  # manifest index -> (offset, size) in the spill
     following = 0
     with tempfile.TemporaryFile() as spill:
         for done in _chunk_records(refs, limits):
+            if progress is not None:
+                progress(len(done))
             ready = dict(done)
             while following in ready or following in waiting:
                 if following in ready:

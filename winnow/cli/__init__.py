@@ -76,7 +76,7 @@ def _add_sql(sub, name: str, summary: str) -> None:  # noqa: ANN001
 
 def build_parser() -> argparse.ArgumentParser:
     from winnow.cli.export import cmd_export, since_date
-    from winnow.cli.extract import cmd_extract
+    from winnow.cli.extract import EXTRACT_FORMATS, cmd_extract
     from winnow.cli.run import cmd_run, cmd_validate
     from winnow.cli.status import cmd_status
     from winnow.cli.why import cmd_why
@@ -93,10 +93,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = _sub(sub, "extract", "extract the articles of a folder of pages to JSON lines")
-    p.add_argument("dataset_dir", help="a folder with manifest.jsonl beside its pages")
-    p.add_argument("--out", required=True, help="where to write the JSON lines")
-    p.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    p = _sub(
+        sub,
+        "extract",
+        "extract the articles of pages: a folder, a page file or standard input",
+        "Extract the article of each page: its text, title, byline, date and language.\n\n"
+        "INPUT is a folder with a manifest.jsonl (its pages, in manifest order), any other "
+        "folder\n(every .html, .htm and .txt page below it, also gzipped), one page file, or - "
+        "for standard\ninput (the default when input is piped). Pages read together teach "
+        "each site's model\ntogether, so a folder of one site's pages comes out cleaner than "
+        "each page alone.\n\nA page that cannot be read still gets its line, with an empty "
+        "body, its status and why;\nthe command still exits 0.",
+    )
+    p.add_argument(
+        "input", nargs="?", metavar="INPUT", help="a folder, a page file, or - (standard input)"
+    )
+    p.add_argument(
+        "--out",
+        default="-",
+        help="where to write: a file, - for standard output (the default), or a folder (ending "
+        "in /) for one markdown or txt file per page",
+    )
+    p.add_argument(
+        "--format",
+        choices=EXTRACT_FORMATS,
+        default="jsonl",
+        help="jsonl: one JSON object a page (page_id, body, title, byline, date, language, url, "
+        "markdown); markdown: each page's article as Markdown; txt: its plain text",
+    )
+    p.add_argument("--limit", type=int, default=None, help="only the first N pages of a folder")
     p.set_defaults(func=cmd_extract)
 
     p = _sub(sub, "run", "run every stage once into the warehouse (no Dagster)")
