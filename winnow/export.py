@@ -77,12 +77,13 @@ class Exported:
 
 def _connect(published: Path, staging: Path) -> duckdb.DuckDBPyConnection:
     """Read-only on the snapshot; file access only to ``staging``, then none can be added."""
-    con = open_published(published)
+    con = open_published(published, external_access=True)  # the sandbox is set up here
     try:
         for name, value in duckdb_config().items():
             con.execute(f"SET {name} = ?", [value]).fetchall()
         con.execute("SET allowed_directories = ?", [[f"{staging}/"]]).fetchall()
         con.execute("SET enable_external_access = false").fetchall()
+        con.execute("SET lock_configuration = true").fetchall()
         has_view = con.execute(
             "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v_articles'"
         ).fetchall()[0][0]

@@ -86,16 +86,23 @@ def report(args: argparse.Namespace, exc: Exception) -> int:
     if isinstance(exc, SourceError | warehouse.SchemaError | warehouse.PublishError):
         error(str(exc))
         return 2
-    if isinstance(exc, warehouse.WarehouseMissing):
+    if isinstance(exc, warehouse.DiskFull):
+        error(exc.strerror or str(exc))
+        return 3
+    # No warehouse yet, a lock DuckDB names the holder of, a damaged file: named, never
+    # blamed on another program without DuckDB's evidence (warehouse.explain).
+    if isinstance(
+        exc, warehouse.WarehouseMissing | warehouse.WarehouseBusy | warehouse.WarehouseCorrupt
+    ):
         error(str(exc))
         return 3
-    if isinstance(exc, duckdb.IOException):  # a process outside Winnow holds the file
-        error(
-            f"{settings(args).warehouse}: another program holds the warehouse open for "
-            f"writing (Winnow's runs never do; close that connection): {one_line(exc)}"
-        )
-        return 3
-    if isinstance(exc, duckdb.Error):  # bad SQL, unknown table or column
+    if isinstance(exc, warehouse.SandboxRefused):
+        error(str(exc))
+        return 2
+    if isinstance(exc, duckdb.Error):  # the file's fault (named), else bad SQL
+        named = warehouse.explain(settings(args).warehouse, exc)
+        if named is not None:
+            return report(args, named)
         error(f"{type(exc).__name__}: {one_line(exc)}")
         return 2
     raise exc

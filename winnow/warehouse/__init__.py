@@ -1,7 +1,9 @@
 """The DuckDB warehouse: schema and migrations (``schema``), how runs write and readers read
-(``store``: a private working file published as an atomic read snapshot), and set-based table
-I/O (``tables``)."""
+(``store``: a private working file published as an atomic read snapshot), how readers open the
+newest snapshot in a sandbox (``snapshot``), how a run knows its files are the ones it left
+and heals them (``integrity``, ``heal``), and set-based table I/O (``tables``)."""
 
+from winnow.warehouse.integrity import DiskFull
 from winnow.warehouse.schema import (
     MIGRATIONS_DIR,
     SchemaError,
@@ -10,15 +12,22 @@ from winnow.warehouse.schema import (
     migrations,
     verify,
 )
+from winnow.warehouse.snapshot import (
+    SandboxRefused,
+    WarehouseBusy,
+    WarehouseCorrupt,
+    WarehouseMissing,
+    connect_latest,
+    explain,
+    open_published,
+)
 from winnow.warehouse.store import (
     Published,
     PublishError,
     Warehouse,
-    WarehouseMissing,
     check_stage_order,
     connect_file,
     mark_stage,
-    open_published,
 )
 
 # Set-based table I/O needs polars; imported when first used, so a reader that only opens
@@ -58,6 +67,12 @@ _TABLES = frozenset(
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "DiskFull",
+    "SandboxRefused",
+    "WarehouseBusy",
+    "WarehouseCorrupt",
+    "connect_latest",
+    "explain",
     "PublishError",
     "Published",
     "SchemaError",

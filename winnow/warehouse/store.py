@@ -11,14 +11,18 @@ the *published* file, and runs never open it at all:
   with its length. Steps that run in parallel by design (partitions) write Parquet files into
   ``<work_dir>/staging/<table>/`` without any lock, and one step loads them.
 * At the end of a run, ``publish`` copies the working file (checkpointed, no WAL) next to the
-  published path and renames it over it. The rename is atomic: a reader opens the old snapshot
-  or the new one, never a mix; a reader already holding the old one keeps reading it (its
-  inode lives until it closes). Publishing refuses a working file whose stages did not run in
-  order since the last change (``stage_marks``), so a snapshot is always one whole pass.
+  published path, adds the run's ``publications`` row to the copy and renames it over the
+  published path. The rename is atomic: a reader opens the old snapshot or the new one, never
+  a mix; a reader already holding the old one keeps reading it (its inode lives until it
+  closes). Publishing refuses a working file whose stages did not run in order since the last
+  change (``stage_marks``), so a snapshot is always one whole pass; it also refuses a full disk
+  (one line, no temporary file left) and a published file from a newer Winnow.
 
 A killed run leaves the working file with its last committed transactions (DuckDB replays or
 drops its WAL on the next open) and the published snapshot untouched; the next run carries on
-incrementally. The working file is seeded from the published one when it is missing.
+incrementally. A working file changed by another program since Winnow closed it, or damaged,
+is rebuilt from the last good snapshot (``integrity``, ``heal``); it is seeded from a sound
+published snapshot when it is missing.
 """
 
 from __future__ import annotations
@@ -38,7 +42,17 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from winnow.settings import resolve
-from winnow.warehouse.schema import SchemaError, create_views, migrate, verify
+from winnow.warehouse import heal, integrity
+from winnow.warehouse.integrity import DiskFull, Seal
+from winnow.warehouse.schema import SchemaError, create_views, latest_version, migrate, verify
+from winnow.warehouse.snapshot import (
+    WarehouseCorrupt,
+    WarehouseMissing,
+    damage,
+    explain,
+    is_corruption,
+    open_published,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -51,11 +65,8 @@ def _quiet(_: str) -> None:
 
 
 class PublishError(RuntimeError):
-    """The working file is not one whole pass of the pipeline; nothing was published."""
-
-
-class WarehouseMissing(FileNotFoundError):
-    """No published warehouse at the path yet."""
+    """Nothing was published (stages out of order, a newer published file, a full disk, a
+    working file changed behind the run's back); the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -72,23 +83,6 @@ def default_work_dir(published: Path) -> Path:
     """``data/warehouse.duckdb`` -> ``data/warehouse.work/`` (same filesystem, so renames are
     atomic)."""
     return published.with_name(published.stem + ".work")
-
-
-def open_published(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot, schema checked."""
-    path = Path(path)
-    if not path.is_file():
-        raise WarehouseMissing(
-            f"{path}: no warehouse here yet; it appears when a run finishes (make run, or "
-            "winnow run), or point --warehouse / WINNOW_WAREHOUSE at another file"
-        )
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        verify(con, str(path))
-    except BaseException:
-        con.close()
-        raise
-    return con
 
 
 def duckdb_config() -> dict[str, str]:
@@ -155,23 +149,48 @@ class Warehouse:
 
     # -- the working file -----------------------------------------------------------------------
 
-    def _seed(self) -> None:
-        """Start the working file from the published snapshot when there is no working file."""
-        if not self.work_path.exists() and self.published.is_file():
-            tmp = self.work_path.with_name(self.work_path.name + ".seed")
-            shutil.copyfile(self.published, tmp)
-            os.replace(tmp, self.work_path)
+    @property
+    def seal(self) -> Seal:
+        return Seal(self.work_dir, self.work_path)
+
+    def _open_working(self, log: Log, why: str) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+        """The working file opened for writing (under the exclusive lock), after making sure it
+        is one Winnow left (``heal``); returns also why it had to be rebuilt, if it was."""
+        rebuilt = heal.prepare(self, self.seal, log)
+        self.seal.opened(why)
+        try:
+            return connect_file(self.work_path), rebuilt
+        except duckdb.Error as exc:
+            if not is_corruption(exc):
+                raise
+            reason = str(explain(self.work_path, exc, advice=""))
+            heal.rebuild(self, self.seal, log, reason)
+            self.seal.opened(why)
+            return connect_file(self.work_path), reason
 
     @contextmanager
     def writer(self, log: Log = _quiet, why: str = "a step") -> Iterator[duckdb.DuckDBPyConnection]:
-        """The working file, opened for writing under the exclusive lock, migrated and checked."""
+        """The working file, opened for writing under the exclusive lock, migrated and checked;
+        a file damaged or changed behind Winnow's back is rebuilt first (``heal``), and one
+        found damaged while the step reads it is rebuilt and the step fails, naming it."""
         with self._locked(True, log, why):
-            self._seed()
-            con = connect_file(self.work_path)
+            con, _ = self._open_working(log, why)
             try:
                 yield con
+            except Exception as exc:
+                if not is_corruption(exc):
+                    raise
+                con.close()
+                cause = damage(exc)
+                named = str(explain(self.work_path, cause, advice="") or cause)
+                heal.rebuild(self, self.seal, log, named)
+                raise WarehouseCorrupt(
+                    f"{named}; it was rebuilt from the last good published snapshot: run again"
+                ) from exc
             finally:
                 con.close()
+                if self.work_path.exists():
+                    self.seal.closed(why)
 
     @contextmanager
     def reader(
@@ -192,11 +211,11 @@ class Warehouse:
         """Forget the working state (``winnow run --fresh``); the snapshot stays until the next
         publish replaces it, so readers are not left without a warehouse meanwhile."""
         with self._locked(True, log, "fresh start"):
-            for path in (self.work_path, self.work_path.with_name(self.work_path.name + ".wal")):
-                path.unlink(missing_ok=True)
+            integrity.remove(self.work_path)
             shutil.rmtree(self.staging, ignore_errors=True)
-            # An empty working file: _seed must not bring the old snapshot back.
+            # An empty working file: the next writer must not bring the old snapshot back.
             connect_file(self.work_path).close()
+            self.seal.closed("fresh start")
 
     # -- parallel steps: Parquet per partition ---------------------------------------------------
 
@@ -247,38 +266,102 @@ class Warehouse:
     ) -> Published:
         """Copy the working file over the published snapshot atomically (see module doc)."""
         with self._locked(True, log, why):
-            self._seed()
-            con = connect_file(self.work_path)
+            con, rebuilt = self._open_working(log, why)
             try:
+                if rebuilt:
+                    raise PublishError(
+                        f"not publishing: the working file {self.work_path} was rebuilt from the "
+                        f"last published snapshot ({rebuilt}); run again"
+                    )
                 check_stage_order(con, order)
                 create_views(con)  # readers query v_articles, v_stories, ... in the snapshot
-                con.execute(
-                    "INSERT INTO publications VALUES (?, nextval('stage_seq'), ?)",
-                    [run_id, datetime.now(UTC).replace(tzinfo=None)],
-                ).fetchall()
+                seq = con.execute("SELECT nextval('stage_seq')").fetchall()[0][0]
                 con.execute("CHECKPOINT").fetchall()
             finally:
                 con.close()
-            return self._copy_over_published(run_id)
+                self.seal.closed(why)
+            refuse_downgrade(self.published, log)
+            when = datetime.now(UTC).replace(tzinfo=None)
+            done = self._copy_over_published(run_id, seq, when)
+            self._record_publication(run_id, seq, when, why)
+            return done
 
-    def _copy_over_published(self, run_id: str) -> Published:
+    def _copy_over_published(self, run_id: str, seq: int, when: datetime) -> Published:
+        """Copy, add the snapshot's own ``publications`` row to the copy, fsync, rename: a
+        snapshot carries the row only if it was published, and a failure leaves no file."""
         start = time.monotonic()
-        self.published.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.published.parent.glob(f".{self.published.name}.publish-*"):
+        folder = self.published.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f".{self.published.name}.publish-*"):
             stale.unlink(missing_ok=True)  # left by a publish that was killed mid-copy
         tmp = self.published.with_name(f".{self.published.name}.publish-{os.getpid()}")
-        shutil.copyfile(self.work_path, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
-        os.replace(tmp, self.published)
-        directory = os.open(self.published.parent, os.O_RDONLY)
+        needed = self.work_path.stat().st_size + integrity.PUBLISH_HEADROOM_BYTES
+        what = f"publishing {self.published.name}"
+        try:
+            integrity.need_space(folder, needed, what)
+            integrity.copy_file(self.work_path, tmp, what)
+            _add_publication(tmp, run_id, seq, when)
+            digest = integrity.sha256_of(tmp)
+            self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
+            os.replace(tmp, self.published)
+        except BaseException as exc:
+            integrity.remove(tmp)
+            if isinstance(exc, DiskFull):
+                raise PublishError(f"not publishing: {exc.strerror}") from exc
+            if "No space left on device" in str(exc):
+                full = integrity.full_disk(folder, needed, what)
+                raise PublishError(f"not publishing: {full.strerror}") from exc
+            raise
+        directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
         size = self.published.stat().st_size
+        record = {"run_id": run_id, "sha256": digest, "size": size, "version": latest_version()}
+        self.seal.published(record)
         return Published(run_id, self.published, size, time.monotonic() - start)
+
+    def _record_publication(self, run_id: str, seq: int, when: datetime, why: str) -> None:
+        """The working file learns of the publication once it happened (a kill just before
+        this loses the row from later snapshots' history, never adds a false one)."""
+        self.seal.opened(why)
+        con = connect_file(self.work_path)
+        try:
+            con.execute("INSERT INTO publications VALUES (?, ?, ?)", [run_id, seq, when]).fetchall()
+            con.execute("CHECKPOINT").fetchall()
+        finally:
+            con.close()
+            self.seal.closed(why)
+
+
+def _add_publication(path: Path, run_id: str, seq: int, when: datetime) -> None:
+    con = duckdb.connect(str(path), config=duckdb_config())
+    try:
+        con.execute("INSERT INTO publications VALUES (?, ?, ?)", [run_id, seq, when]).fetchall()
+        con.execute("CHECKPOINT").fetchall()
+    finally:
+        con.close()
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def refuse_downgrade(published: Path, log: Log = _quiet) -> None:
+    """PublishError when the published file is from a newer Winnow (never downgrade it); a
+    damaged published file is logged and replaced."""
+    if not published.is_file():
+        return
+    try:
+        theirs = integrity.read_version(published)
+    except duckdb.Error as exc:
+        log(f"{explain(published, exc) or exc}: replacing it")
+        return
+    if theirs > latest_version():
+        raise PublishError(
+            f"not publishing: {published} is at schema version {theirs}, newer than this "
+            f"Winnow's {latest_version()} (the version of this run's file); upgrade Winnow, or "
+            "point --warehouse at another file"
+        )
 
 
 def mark_stage(con: duckdb.DuckDBPyConnection, stage: str, run_id: str) -> None:
@@ -304,6 +387,7 @@ def check_stage_order(con: duckdb.DuckDBPyConnection, order: Sequence[str]) -> N
 
 
 __all__ = [
+    "DiskFull",
     "Published",
     "PublishError",
     "SchemaError",
@@ -314,4 +398,5 @@ __all__ = [
     "default_work_dir",
     "mark_stage",
     "open_published",
+    "refuse_downgrade",
 ]
