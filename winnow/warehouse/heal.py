@@ -3,7 +3,7 @@ published snapshot (or from nothing), instead of failing every run or publishing
 
 Called under the warehouse's exclusive lock, before a writer opens the working file (see
 ``integrity`` for how a change behind Winnow's back is recognized). A snapshot is copied into
-the working file only when it is sound: its SHA-256 matches the one recorded when it was
+the working file only when it is sound: its checksum matches the one recorded when it was
 published, or (published before seals existed) every table reads back whole; never a file
 from a newer Winnow, which is refused instead.
 """
@@ -93,11 +93,11 @@ def sound_published(store: Files, seal: Seal, log: Log) -> bool:
         if record is None:
             version = integrity.read_whole(path)
         elif path.stat().st_size != record.get("size") or (
-            integrity.sha256_of(path) != record.get("sha256")
+            integrity.checksum_of(path) != record.get("checksum")
         ):
             log(
                 f"{path}: not the snapshot run {record.get('run_id')} published (its size or "
-                "SHA-256 differ): not copied into the working file"
+                "checksum differ): not copied into the working file"
             )
             return False
         else:

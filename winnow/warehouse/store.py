@@ -301,7 +301,7 @@ class Warehouse:
             integrity.need_space(folder, needed, what)
             integrity.copy_file(self.work_path, tmp, what)
             _add_publication(tmp, run_id, seq, when)
-            digest = integrity.sha256_of(tmp)
+            digest = integrity.checksum_of(tmp)
             self.published.with_name(self.published.name + ".wal").unlink(missing_ok=True)
             os.replace(tmp, self.published)
         except BaseException as exc:
@@ -318,7 +318,7 @@ class Warehouse:
         finally:
             os.close(directory)
         size = self.published.stat().st_size
-        record = {"run_id": run_id, "sha256": digest, "size": size, "version": latest_version()}
+        record = {"run_id": run_id, "checksum": digest, "size": size, "version": latest_version()}
         self.seal.published(record)
         return Published(run_id, self.published, size, time.monotonic() - start)
 
