@@ -4,6 +4,9 @@ PYTHON ?= python3
 # Resolved when used (after `setup` may have installed it): uv on PATH, else pip's `python -m uv`.
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# `make ui UI_PORT=3001` serves elsewhere.
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 3000
 
 .PHONY: export run test test-reliability ui browser lint bench-quality bench-speed bench-fetch bench-scale bench-dask crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
@@ -39,9 +42,10 @@ test-reliability: setup
 	$(UV) run --locked pytest -m reliability -v
 
 # Runs killed earlier are marked failed first, so they do not hold the writing-run slot.
+# Stops cleanly on SIGTERM, SIGINT (Ctrl-C) or SIGHUP, leaving no Dagster process behind.
 ui: setup
 	@$(UV) run --locked python -m orchestration.monitor
-	$(UV) run --locked dagster dev -h 127.0.0.1 -p 3000
+	@$(UV) run --locked python -m orchestration.ui --host $(UI_HOST) --port $(UI_PORT)
 
 # The published articles as Parquet in data/export/ (FORMAT=jsonl, SINCE=2026-03-01, OUT=dir).
 FORMAT ?= parquet
