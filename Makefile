@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: export run test test-reliability ui browser lint bench-quality bench-speed bench-fetch bench-scale bench-dask crawl-demo train demo setup backfill dask dask-stop backfill-dask
+.PHONY: export run test test-reliability ui browser lint bench-quality bench-speed bench-fetch bench-scale bench-dask bench-stories crawl-demo train demo setup backfill dask dask-stop backfill-dask
 
 # Install uv with pip when it is missing, then sync the locked environment.
 setup:
@@ -101,6 +101,10 @@ dask-stop:
 # The same backfill on the dask cluster `make dask` started.
 backfill-dask: setup
 	$(UV) run --locked python -m orchestration.backfill --dask $(DASK_ADDRESS)
+
+# Story clustering of 100,000 synthetic article bodies: bodies/s, pairs/s, peak RSS, nightly +1 %.
+bench-stories: setup
+	nice -n 10 $(UV) run --locked python bench/stories.py --write-docs
 
 # Memory and per-page cost at 2k/10k/20k pages and a nightly 1 % run (docs/BENCHMARKS.md).
 bench-scale: setup

@@ -330,9 +330,11 @@ def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
     group_name=GROUP,
     kinds={"duckdb"},
     description=(
-        "Syndicated copies of one story: articles whose bodies share most word 5-grams "
-        "(MinHash LSH), with a stable cluster_id (the smallest page_id), the cluster size and "
-        "the number of sites it spans."
+        "Stories: syndicated copies of one story grouped across sites and days. MinHash LSH "
+        "proposes pairs of bodies, each verified on the two texts (shared word 5-grams, "
+        "containment, names and figures, no name swapped); every article gets a story_id that "
+        "outlives runs (kept when pages join, the older one kept on a merge, see story_merges). "
+        "Tables story_clusters, stories, story_members, story_merges, story_pairs."
     ),
 )
 def story_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
