@@ -3,8 +3,8 @@
 LSH over MinHash sketches only *proposes* pairs: two bodies share a band bucket by chance more
 often than a newsroom would like, and two different stories on one topic (the same people, the
 same place, a different event: a second storm warning for the same bay, next month's council
-vote) share many word 5-grams. Precision comes first, so a pair is linked only when all three
-hold on the exact shingle sets:
+vote) share many word 5-grams. Precision comes first, so a pair is linked only when all four
+hold:
 
 * **Jaccard** of the word 5-gram sets is at least ``jaccard`` (most of the text is shared);
 * **containment** of the smaller set in the larger is at least ``containment`` (a copy trimmed
@@ -15,7 +15,12 @@ hold on the exact shingle sets:
   Two templated reports of different events share their wording but not their figures, days
   and places, so this is where they fall apart. A body with fewer than
   ``min_distinctive`` distinctive shingles (a script without capitals, a text without figures)
-  is judged on the first two checks.
+  is judged on the other checks;
+* **no name swapped**: where both bodies have the same two words on either side and a different
+  word between them, that word is a name in at most ``name_conflicts`` places ("Storm Ada
+  approached" / "Storm Cara approached", "on Tuesday" / "on Sunday") and a figure in at most
+  ``figure_conflicts`` (an update raising a toll or a forecast is still the same story). This
+  catches the templated pair whose text is 90 % the same.
 
 Distinctiveness is read from the text itself (case and digits), not from corpus frequencies:
 that needs no corpus-wide shingle counts and so costs a night only the pairs it brings.
