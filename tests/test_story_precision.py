@@ -84,6 +84,10 @@ SYNDICATED = {  # one story: copies as syndication produces them
         BOATYARD_PLAN.replace("said on Monday", "announced on Monday")
         + "\nAdditional reporting by Coastal Wire Service.",
     ),
+    "two copies crediting different reporters": (
+        BOATYARD_PLAN + "\nReporting by Quill; editing by Wire Desk.",
+        BOATYARD_PLAN + "\nReporting by Tarrant; editing by Wire Desk.",
+    ),
     "copy trimmed of its last paragraph": (
         BOATYARD_PLAN,
         BOATYARD_PLAN.rsplit("\n", 1)[0],

@@ -126,9 +126,10 @@ class StorySettings:
     #: ...this containment of the smaller shingle set in the larger...
     containment: float = 0.8
     #: ...and this containment of the smaller body's distinctive shingles (names, figures).
-    distinctive: float = 0.7
+    distinctive: float = 0.75
     #: Names swapped for another in the same words (another storm, another day): at most...
-    name_conflicts: int = 0
+    #: (one: two copies of a wire story credit different reporters in the same line)
+    name_conflicts: int = 1
     #: ...and figures swapped (an update of a toll or a forecast is still the same story).
     figure_conflicts: int = 2
     #: Fewer distinctive shingles than this: judged on Jaccard and containment alone.
