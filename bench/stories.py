@@ -263,6 +263,8 @@ def _pairwise(frame: pl.DataFrame) -> dict:
     return {
         "true_pairs": true,
         "found_pairs": found,
+        "false_pairs": found - both,
+        "missed_pairs": true - both,
         "precision": round(both / found, 4) if found else 1.0,
         "recall": round(both / true, 4) if true else 1.0,
     }
@@ -319,7 +321,8 @@ def _section(articles: int, r: dict) -> str:
             "",
             f"Stories against the corpus' truth (pairs of articles in one story): precision "
             f"{q['precision']:.4f}, recall {q['recall']:.4f} ({q['found_pairs']:,} pairs found, "
-            f"{q['true_pairs']:,} true). LSH proposed {n1['different_story_pairs_proposed']:,} "
+            f"{q['true_pairs']:,} true; {q['false_pairs']:,} false, {q['missed_pairs']:,} "
+            "missed). LSH proposed {n1['different_story_pairs_proposed']:,} "
             "pairs of different stories (templated siblings among them); verification linked "
             f"{n1['different_story_pairs_linked']:,} of them. Recall is LSH's: at 128 "
             "permutations in 18 bands of 7 a pair of estimated Jaccard 0.6 is proposed 40 % "
