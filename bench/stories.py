@@ -322,12 +322,12 @@ def _section(articles: int, r: dict) -> str:
             f"Stories against the corpus' truth (pairs of articles in one story): precision "
             f"{q['precision']:.4f}, recall {q['recall']:.4f} ({q['found_pairs']:,} pairs found, "
             f"{q['true_pairs']:,} true; {q['false_pairs']:,} false, {q['missed_pairs']:,} "
-            "missed). LSH proposed {n1['different_story_pairs_proposed']:,} "
+            f"missed). LSH proposed {n1['different_story_pairs_proposed']:,} "
             "pairs of different stories (templated siblings among them); verification linked "
-            f"{n1['different_story_pairs_linked']:,} of them. Recall is LSH's: at 128 "
-            "permutations in 18 bands of 7 a pair of estimated Jaccard 0.6 is proposed 40 % "
-            "of the time, 0.8 99 %; what is proposed is verified on the texts, so precision "
-            "does not depend on it.",
+            f"{n1['different_story_pairs_linked']:,} of them. A pair LSH does not propose is "
+            "missed unless other copies connect it (at 128 permutations in 18 bands of 7, a "
+            "pair of Jaccard 0.6 is proposed 40 % of the time, 0.8 99 %); what it proposes is "
+            "verified on the texts.",
         ]
     )
 
