@@ -282,6 +282,13 @@ def _child(step: str, db: Path, number: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _false_missed(q: dict) -> str:
+    """'; N false, M missed' (results written before these counts existed have neither)."""
+    if "false_pairs" not in q:
+        return ""
+    return f"; {q['false_pairs']:,} false, {q['missed_pairs']:,} missed"
+
+
 def _section(articles: int, r: dict) -> str:
     n1, n2, ref = r["night1"], r["night2"], r["reference"]
     s1, s2 = n1["seconds"], n2["seconds"]
@@ -321,8 +328,8 @@ def _section(articles: int, r: dict) -> str:
             "",
             f"Stories against the corpus' truth (pairs of articles in one story): precision "
             f"{q['precision']:.4f}, recall {q['recall']:.4f} ({q['found_pairs']:,} pairs found, "
-            f"{q['true_pairs']:,} true; {q['false_pairs']:,} false, {q['missed_pairs']:,} "
-            f"missed). LSH proposed {n1['different_story_pairs_proposed']:,} "
+            f"{q['true_pairs']:,} true{_false_missed(q)}). LSH proposed "
+            f"{n1['different_story_pairs_proposed']:,} "
             "pairs of different stories (templated siblings among them); verification linked "
             f"{n1['different_story_pairs_linked']:,} of them. A pair LSH does not propose is "
             "missed unless other copies connect it (at 128 permutations in 18 bands of 7, a "
