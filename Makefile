@@ -57,8 +57,13 @@ lint: setup
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 
+# Same-session tables: every system on every shared set (docs/BENCHMARKS.md), then the
+# classifier's held-out figures (leave-one-dataset-out, site-grouped CV) beside the
+# single-page baselines (docs/QUALITY_NOTES.md). Training runs under nice.
 bench-quality: setup
-	$(UV) run --locked python bench/quality.py --write-docs
+	$(UV) run --locked python bench/quality.py --write-docs --json bench/out/quality.json --preds-dir bench/out/preds
+	nice -n 10 $(UV) run --locked python bench/train.py --lodo-only --cv --cache bench/out --json bench/out/heldout.json
+	$(UV) run --locked python bench/generalisation.py --held-out bench/out/heldout.json --quality bench/out/quality.json --write
 
 bench-speed: setup
 	$(UV) run --locked python bench/speed.py --write-docs
@@ -66,7 +71,7 @@ bench-speed: setup
 # Retrain the block classifier from ../shared/datasets (fixed seeds), reporting
 # leave-one-dataset-out F1 first; writes winnow/extract/model/.
 train: setup
-	$(UV) run --locked python bench/train.py --lodo
+	nice -n 10 $(UV) run --locked python bench/train.py --lodo --cache bench/out
 
 bench-fetch: setup
 	$(UV) run --locked python bench/fetch.py --write-docs

@@ -48,6 +48,7 @@ EXCLUDED_DATASETS = frozenset({"warc-samples"})  # raw WARC files, no gold
 DEFAULT_SYSTEMS = (
     "winnow",
     "trafilatura",
+    "trafilatura_comments",
     "trafilatura_precision",
     "readability",
     "resiliparse",
@@ -170,13 +171,19 @@ def run_per_page(dataset: Dataset, extract: PageExtractor) -> SystemRun:
     return SystemRun(predictions, seconds, "extraction call only", errors)
 
 
-def trafilatura_page(html: bytes, favor_precision: bool = False) -> Prediction:
-    """Default trafilatura, body and metadata from one call. ``doc.text`` is what ``extract``
-    returns minus its final whitespace sanitising, which changes no token or snippet match."""
+def trafilatura_page(
+    html: bytes, favor_precision: bool = False, include_comments: bool = False
+) -> Prediction:
+    """trafilatura without comments, body and metadata from one call. ``doc.text`` is what
+    ``extract`` returns minus its final whitespace sanitising, which changes no token or snippet
+    match."""
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, include_comments=False, with_metadata=True, favor_precision=favor_precision
+        html,
+        include_comments=include_comments,
+        with_metadata=True,
+        favor_precision=favor_precision,
     )
     if doc is None:
         return {}
@@ -185,6 +192,11 @@ def trafilatura_page(html: bytes, favor_precision: bool = False) -> Prediction:
 
 def trafilatura_precision_page(html: bytes) -> Prediction:
     return trafilatura_page(html, favor_precision=True)
+
+
+def trafilatura_comments_page(html: bytes) -> Prediction:
+    """trafilatura as it ships (``include_comments=True``): comments appended to the body."""
+    return trafilatura_page(html, include_comments=True)
 
 
 # fmt: off
@@ -291,6 +303,7 @@ SYSTEMS: dict[str, Runner] = {
     "winnow": run_winnow,
     "trafilatura": per_page(trafilatura_page, "trafilatura"),
     "trafilatura_precision": per_page(trafilatura_precision_page, "trafilatura"),
+    "trafilatura_comments": per_page(trafilatura_comments_page, "trafilatura"),
     "readability": per_page(readability_page, "readability", "lxml.html"),
     "resiliparse": per_page(resiliparse_page, "resiliparse.extract.html2text"),
 }
@@ -447,7 +460,7 @@ def warm_up(systems: list[str]) -> None:
             page = LoadedPage("w", "w", "w", None, None, "html", WARM_UP_PAGE, "h", "utf-8", "ok")
             extract_pages([page])
             detect_language("warm up the language identifier with a sentence or two of text", None)
-        elif system == "trafilatura" or system == "trafilatura_precision":
+        elif system.startswith("trafilatura"):
             trafilatura_page(WARM_UP_PAGE)
         elif system == "readability":
             readability_page(WARM_UP_PAGE)
