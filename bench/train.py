@@ -397,8 +397,9 @@ def lodo(
     return figures
 
 
-#: Unlabelled pages taught by the single-page extractors' agreement (``bench/distil.py``).
-DISTIL_SETS = ("trafilatura-eval", "warc-samples")
+#: Unlabelled pages taught by the single-page extractors' agreement (``bench/distil.py``):
+#: ``--distil trafilatura-eval,warc-samples``; off by default (see docs/QUALITY_NOTES.md).
+DISTIL_SETS: tuple[str, ...] = ()
 DISTIL_WEIGHT = 1.0  # a distilled page weighs this much against a gold page
 CACHE = REPO / "bench" / "out"
 
