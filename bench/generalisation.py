@@ -58,8 +58,11 @@ def body_rows(held: dict, quality: dict) -> tuple[list[str], list[list[str]]]:
         cv = held.get("cv", {}).get(name, {})
         base = baseline_f1(quality, name)
         best = max(base.values(), default=None)
-        bar = max(v for v in (best, OLD_PATH.get(name)) if v is not None)
-        verdict = "pass" if lodo["f1"] >= bar else f"{lodo['f1'] - bar:+.3f}"
+        bar = max((v for v in (best, OLD_PATH.get(name)) if v is not None), default=None)
+        if bar is None:
+            verdict = "– (no baseline)"
+        else:
+            verdict = "pass" if lodo["f1"] >= bar else f"{lodo['f1'] - bar:+.3f}"
         rows.append(
             [
                 name,
@@ -106,7 +109,8 @@ def render(held: dict, quality: dict, command: str) -> str:
         "",
         markdown_table(*body_rows(held, quality)),
         "",
-        f"{SNIPPET_SET} (never trained on, labelled or not): snippet shares, same run.",
+        f"{SNIPPET_SET} (no full-text gold; not trained on unless `--distil` names it): "
+        "snippet shares, same run.",
         "",
         markdown_table(*snippet_rows(quality)),
     ]
