@@ -291,6 +291,20 @@ def test_damage_found_mid_step_rebuilds_and_names_the_block(tmp_path):
         assert con.execute("SELECT count(hash(f)) FROM filler f").fetchall() == [(200000,)]
 
 
+def test_a_check_reading_a_damaged_working_file_names_it(tmp_path):
+    store = Warehouse(tmp_path / "w.duckdb")
+    with store.writer() as con:
+        warehouse.mark_stage(con, "pages", "r1")
+    _bit_rot(store, 4096, 8192)  # the database headers
+    with pytest.raises(warehouse.WarehouseCorrupt) as caught, store.reader():
+        pytest.fail("a check must not get a connection to a damaged file")
+    message = str(caught.value)
+    assert f"{store.work_path}: damaged warehouse file" in message
+    assert "the next step that writes rebuilds it" in message
+    with store.writer() as con:  # and the next writer does
+        assert con.execute("SELECT count(*) FROM stage_marks").fetchall() == [(0,)]
+
+
 @pytest.mark.parametrize("damage", ["zeroed", "truncated", "emptied"])
 def test_a_damaged_published_file_is_named_not_blamed_on_another_program(project, built, damage):
     published = project / "w.duckdb"

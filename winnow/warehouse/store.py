@@ -200,10 +200,17 @@ class Warehouse:
         with self._locked(False, log, why):
             if not self.work_path.exists():
                 raise WarehouseMissing(f"{self.work_path}: no step of a run has written yet")
-            con = duckdb.connect(str(self.work_path), read_only=True, config=duckdb_config())
+            try:
+                con = duckdb.connect(str(self.work_path), read_only=True, config=duckdb_config())
+            except duckdb.Error as exc:
+                _raise_named(self.work_path, exc)
+                raise
             try:
                 verify(con, str(self.work_path))
                 yield con
+            except duckdb.Error as exc:
+                _raise_named(self.work_path, exc)
+                raise
             finally:
                 con.close()
 
@@ -333,6 +340,13 @@ class Warehouse:
         finally:
             con.close()
             self.seal.closed(why)
+
+
+def _raise_named(path: Path, exc: duckdb.Error) -> None:
+    """A damaged working file named as such for a check (only a writer may rebuild it)."""
+    if is_corruption(exc):
+        advice = "the next step that writes rebuilds it from the last published snapshot"
+        raise explain(path, damage(exc) or exc, advice=advice) or exc from exc
 
 
 def _add_publication(path: Path, run_id: str, seq: int, when: datetime) -> None:
