@@ -456,6 +456,19 @@ def test_winnow_run_on_a_full_disk_says_so_in_one_line(tmp_path, small_tmpfs):
     assert _leftovers(small_tmpfs) == []
 
 
+def test_a_step_that_fills_the_disk_is_named_as_a_full_disk(tmp_path, small_tmpfs):
+    store = Warehouse(tmp_path / "w.duckdb", small_tmpfs / "work")
+    with pytest.raises(duckdb.Error) as caught, store.writer() as con:
+        con.execute(
+            "CREATE TABLE filler AS SELECT md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS t "
+            "FROM range(2000000) r(i)"
+        )
+        con.execute("CHECKPOINT")
+    named = warehouse.explain(store.work_path, caught.value)
+    assert isinstance(named, warehouse.DiskFull), caught.value
+    assert "the disk is full" in named.strerror and str(store.work_path) in named.strerror
+
+
 def test_a_simulated_enospc_removes_the_temp_file(tmp_path, monkeypatch):
     store = _filled_store(tmp_path, tmp_path / "pub", 1)
     real_fsync = os.fsync

@@ -69,9 +69,15 @@ class Seal:
             return {}
 
     def _save(self, data: dict[str, Any]) -> None:
+        """Write the seal; on a full disk it stays as it was, which is safe either way: a seal
+        left *open* trusts DuckDB's recovery, one left *closed* with an older stat makes the
+        next writer rebuild from the published snapshot. It never hides the step's own error."""
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
     def opened(self, why: str) -> None:
         """A writer is about to open the working file (a kill now leaves the seal *open*)."""

@@ -20,12 +20,14 @@ disk. Nothing is blamed on another program without DuckDB's evidence of a lock h
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
 import duckdb
 
 from winnow.settings import resolve
+from winnow.warehouse.integrity import DiskFull
 from winnow.warehouse.schema import verify
 
 #: The name the published file is attached under (``USE``d, so plain table names work).
@@ -103,7 +105,7 @@ def explain(path: Path | str, exc: BaseException, advice: str = REPUBLISH) -> Ex
         where = named["path"] if named else path
         return WarehouseCorrupt(f"{where}: damaged warehouse file ({_cause(text)}){tail}")
     if "No space left on device" in text:
-        return WarehouseCorrupt(f"{path}: the disk is full ({text}); free space there")
+        return DiskFull(errno.ENOSPC, f"{path}: the disk is full ({text}); free space there")
     if isinstance(exc, duckdb.PermissionException):
         return SandboxRefused(
             f"{text} (a query reads the warehouse only: no other files, ATTACH, COPY TO, "
