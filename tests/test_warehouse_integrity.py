@@ -234,7 +234,7 @@ def test_a_working_file_changed_before_publish_is_not_published(tmp_path):
     con = duckdb.connect(str(store.work_path))  # between the last step and publish
     con.execute("INSERT INTO site_models VALUES ('evil.example', 1, 1, 0, 1, 'x', now())")
     con.close()
-    with pytest.raises(warehouse.PublishError, match="rebuilt from the last published"):
+    with pytest.raises(warehouse.PublishError, match="rebuilt it from the published snapshot"):
         store.publish("r2", ORDER)
     assert rows(store.published, "SELECT run_id FROM publications") == [("r1",)]
     assert rows(store.work_path, "SELECT count(*) FROM site_models") == [(0,)]

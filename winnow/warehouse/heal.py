@@ -34,14 +34,14 @@ class Files(Protocol):
 def prepare(store: Files, seal: Seal, log: Log) -> str | None:
     """Make the working file one Winnow can trust: rebuilt when another program changed it
     since Winnow closed it, seeded from the published snapshot when missing. Returns why it
-    was rebuilt (None when it was kept or seeded)."""
+    was rebuilt and how (None when it was kept or seeded)."""
     if store.work_path.exists():
         changed = seal.foreign_change()
         if changed is None:
             return None
         refuse_newer(store.work_path, changed)
-        rebuild(store, seal, log, f"{store.work_path}: {changed}")
-        return changed
+        done = rebuild(store, seal, log, f"{store.work_path}: {changed}")
+        return f"{changed}; {done}"
     if store.published.is_file():
         rebuild(store, seal, log, None)
     return None
@@ -60,9 +60,9 @@ def refuse_newer(path: Path, changed: str) -> None:
         )
 
 
-def rebuild(store: Files, seal: Seal, log: Log, reason: str | None) -> None:
+def rebuild(store: Files, seal: Seal, log: Log, reason: str | None) -> str:
     """Replace the working file by the sound published snapshot, else by an empty warehouse;
-    ``reason`` (None for a plain first seed) is logged with what was done."""
+    ``reason`` (None for a plain first seed) is logged with what was done, which is returned."""
     integrity.remove(store.work_path)
     store.work_dir.mkdir(parents=True, exist_ok=True)
     if sound_published(store, seal, log):
@@ -71,16 +71,16 @@ def rebuild(store: Files, seal: Seal, log: Log, reason: str | None) -> None:
         tmp = store.work_path.with_name(store.work_path.name + ".seed")
         integrity.copy_file(store.published, tmp, "copying the published snapshot")
         os.replace(tmp, store.work_path)
+        done = f"rebuilt it from the published snapshot {store.published}"
         if reason:
-            log(f"{reason}; rebuilt it from the published snapshot {store.published}")
+            log(f"{reason}; {done}")
     else:
         duckdb.connect(str(store.work_path)).close()  # empty; the writer migrates it
+        done = "no sound published snapshot to start from, so the working file starts empty"
         if reason or store.published.exists():
-            log(
-                f"{reason or store.work_path}: no sound published snapshot to start from, so "
-                "the working file starts empty (this run reads every source again)"
-            )
+            log(f"{reason or store.work_path}: {done} (this run reads every source again)")
     seal.closed("a rebuild")
+    return done
 
 
 def sound_published(store: Files, seal: Seal, log: Log) -> bool:

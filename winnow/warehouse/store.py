@@ -183,10 +183,8 @@ class Warehouse:
                 con.close()
                 cause = damage(exc)
                 named = str(explain(self.work_path, cause, advice="") or cause)
-                heal.rebuild(self, self.seal, log, named)
-                raise WarehouseCorrupt(
-                    f"{named}; it was rebuilt from the last good published snapshot: run again"
-                ) from exc
+                done = heal.rebuild(self, self.seal, log, named)
+                raise WarehouseCorrupt(f"{named}; {done}: run again") from exc
             finally:
                 con.close()
                 if self.work_path.exists():
@@ -277,8 +275,8 @@ class Warehouse:
             try:
                 if rebuilt:
                     raise PublishError(
-                        f"not publishing: the working file {self.work_path} was rebuilt from the "
-                        f"last published snapshot ({rebuilt}); run again"
+                        f"not publishing: the working file {self.work_path} was {rebuilt} (this "
+                        "run's work is not in it); run again"
                     )
                 check_stage_order(con, order)
                 create_views(con)  # readers query v_articles, v_stories, ... in the snapshot
