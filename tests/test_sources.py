@@ -278,9 +278,13 @@ def test_declared_url_is_read_from_the_whole_head():
     og = "<META PROPERTY='og:url' CONTENT='https://og.example/story'>"
     assert declared_url(_big_head(og)) == "https://og.example/story"
     assert declared_url(_big_head(og, canonical)) == "https://news.example.co.uk/a?b=1&c=2"
-    # A canonical link in the body is not the page's (browsers read it from the head only).
-    body_link = _big_head().replace(b"<p>", canonical.encode() + b"<p>")
-    assert declared_url(body_link) is None
+    # A canonical printed after the head (templates do) is a fallback: the head's comes first.
+    in_body = '<link rel="canonical" href="https://body.example/late">'
+    assert declared_url(_big_head().replace(b"<p>", in_body.encode() + b"<p>")) == (
+        "https://body.example/late"
+    )
+    both = _big_head(canonical).replace(b"<p>", in_body.encode() + b"<p>")
+    assert declared_url(both) == "https://news.example.co.uk/a?b=1&c=2"
 
 
 def test_declared_url_from_json_ld_anywhere_in_the_page():

@@ -3,7 +3,8 @@
 
 Statuses (``pages.status``): ``ok``; ``error`` (could not be read); ``not_regular`` (a FIFO,
 device or folder); ``too_large`` (over ``max_page_bytes``); ``binary`` and ``undecodable``
-(not text, ``winnow.parse.garbage``); ``truncated`` (the parser lost most of its text);
+(not text, ``winnow.parse.garbage``); ``truncated`` (the parser lost most of its text, or a
+fetched body ended before its ``Content-Length`` or its gzip stream's end);
 ``timeout`` (parsing or extracting took over ``page_seconds``). ``pages.error`` says why. Only
 ``ok`` pages are segmented and extracted; any other status costs that page alone.
 """

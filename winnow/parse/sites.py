@@ -41,15 +41,15 @@ def site_of(url: str | None) -> str | None:
     return host.lower()
 
 
-#: Tags of interest in a head: where script/style/comment content (skipped whole) starts, the
+#: Tags of interest: where script/style/comment content (skipped whole) starts, the
 #: <link>/<meta> tags read, and where the head ends. Matched on the lower-cased bytes.
 _HEAD_TOKEN = re.compile(rb"<(?:!--|script\b|style\b|link\b|meta\b|/head\b|body\b)")
 _CLOSERS = {b"<!--": b"-->", b"<script": b"</script", b"<style": b"</style"}
 _CANONICAL = re.compile(rb"""\brel\s*=\s*["']?\s*canonical\b""")
 _OG_URL = re.compile(rb"""\bproperty\s*=\s*["']?og:url\b""")
 _HREF = re.compile(rb"""\b(?:href|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-#: At most this many head tags are looked at (a page with no ``</head>`` and no ``<body>``
-#: would otherwise be scanned tag by tag to its end), and this many JSON-LD blocks.
+#: At most this many tags are looked at (a page of a million ``<meta>`` tags would otherwise
+#: be scanned tag by tag to its end), and this many JSON-LD blocks.
 HEAD_MAX_TAGS = 5000
 JSON_LD_MAX_BLOCKS = 50
 #: JSON-LD types whose ``url`` is the page's own address.
@@ -74,15 +74,19 @@ def _tag_value(raw: bytes, start: int, end: int) -> str | None:
     return _absolute(raw[start + found.start(group) : start + found.end(group)])
 
 
-def _head_urls(raw: bytes, lower: bytes) -> tuple[str | None, str | None]:
-    """(canonical link, og:url) of the whole head: up to ``</head>`` or ``<body``, however
-    long its inline scripts and styles (their content is skipped, not searched)."""
-    canonical = og_url = None
-    position = 0
+def _declared_tags(raw: bytes, lower: bytes) -> tuple[list[str | None], list[str | None]]:
+    """([canonical link, og:url] of the head, the same found after it). The whole head is
+    read, however long its inline scripts and styles (their content is skipped, not
+    searched); templates that print these tags after ``</head>`` are read as a fallback."""
+    found: list[list[str | None]] = [[None, None], [None, None]]
+    part, position = 0, 0  # part 0: the head, 1: after it
     for _ in range(HEAD_MAX_TAGS):
         token = _HEAD_TOKEN.search(lower, position)
-        if token is None or token.group(0) in (b"</head", b"<body"):
+        if token is None:
             break
+        if token.group(0) in (b"</head", b"<body"):
+            part, position = 1, token.end()
+            continue
         closer = _CLOSERS.get(token.group(0))
         if closer is not None:
             end = lower.find(closer, token.end())
@@ -90,13 +94,12 @@ def _head_urls(raw: bytes, lower: bytes) -> tuple[str | None, str | None]:
             continue
         end = lower.find(b">", token.end())
         end = len(lower) if end < 0 else end + 1
-        tag = lower[token.start() : end]
-        if canonical is None and _CANONICAL.search(tag):
-            canonical = _tag_value(raw, token.start(), end)
-        elif og_url is None and _OG_URL.search(tag):
-            og_url = _tag_value(raw, token.start(), end)
+        tag, slots = lower[token.start() : end], found[part]
+        for index, pattern in enumerate((_CANONICAL, _OG_URL)):
+            if slots[index] is None and pattern.search(tag):
+                slots[index] = _tag_value(raw, token.start(), end)
         position = end
-    return canonical, og_url
+    return found[0], found[1]
 
 
 def _json_ld_url(item: object) -> str | None:
@@ -139,8 +142,9 @@ def _json_ld_urls(raw: bytes, lower: bytes) -> Iterator[str]:
 
 def declared_url(raw_html: bytes) -> str | None:
     """The page's own address as it declares it: ``<link rel=canonical>``, else ``og:url``
-    (both from the whole head), else the ``url`` of a JSON-LD article anywhere in the page;
-    only absolute http(s) addresses. Read from the bytes, without parsing the page."""
+    (both from the whole head), else the ``url`` of a JSON-LD article anywhere in the page,
+    else a canonical or og:url printed after the head; only absolute http(s) addresses. Read
+    from the bytes, without parsing the page."""
     lower = raw_html.lower()
-    canonical, og_url = _head_urls(raw_html, lower)
-    return canonical or og_url or next(_json_ld_urls(raw_html, lower), None)
+    head, after = _declared_tags(raw_html, lower)
+    return head[0] or head[1] or next(_json_ld_urls(raw_html, lower), None) or after[0] or after[1]
