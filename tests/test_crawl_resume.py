@@ -118,3 +118,29 @@ def test_a_killed_crawl_resumes_and_refetches_nothing_it_stored(tmp_path, site):
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM crawl_frontier").fetchone()[0] == 0
     con.close()
+
+
+def test_the_frontier_serves_sources_in_turn_and_lets_discovery_run_ahead():
+    """A source with many queued pages does not keep another's waiting behind all of them;
+    discovery may run ``ahead`` jobs ahead, then waits for the fetchers."""
+    import asyncio
+
+    from winnow.fetch.frontier import Frontier
+
+    async def run():
+        frontier: Frontier[str] = Frontier(ahead=4)
+        for i in range(4):
+            await frontier.put(f"a{i}", "a")
+        blocked = asyncio.create_task(frontier.put("a4", "a"))
+        await asyncio.sleep(0.05)
+        assert not blocked.done()  # four ahead: the fifth waits for a fetcher
+        for i in range(2):
+            await frontier.put(f"b{i}", "b")
+        order = [await frontier.get() for _ in range(4)]
+        await blocked
+        await frontier.close()
+        while (job := await frontier.get()) is not None:
+            order.append(job)
+        return order
+
+    assert asyncio.run(run()) == ["a0", "b0", "a1", "b1", "a2", "a3", "a4"]

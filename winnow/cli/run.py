@@ -87,7 +87,7 @@ def _validate_web(specs: list, sources: Path) -> int:
     previews = preview_web(specs, load_fetch_options(sources))
     for spec in specs:
         preview = previews[spec.name]
-        where = spec.web.url or "inline URLs" if spec.web else spec.path
+        where = (spec.web.url if spec.web else None) or spec.path or "inline URLs"
         say(f"source '{spec.name}' ({spec.kind}, {where}): {preview.summary()}")
         for url in preview.disallowed[:PREVIEW_EXAMPLES]:
             say(f"  disallowed by robots.txt: {url}")
