@@ -11,6 +11,7 @@ def _code_digest() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha1()
     files = [here / "pipeline.py", *sorted((here / "parse").glob("*.py"))]
+    files += sorted((here / "parse").glob("*.pyx"))  # the compiled walk's source
     files += sorted((here / "extract").glob("*.py"))
     files += sorted((here / "extract" / "model").glob("*"))
     for path in files:
