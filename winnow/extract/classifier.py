@@ -70,14 +70,19 @@ def matrix(
 ) -> np.ndarray:
     """The named features (of the ``rows`` mask, else all rows) as one float32 matrix.
 
-    Filled feature by feature into a column-major array (contiguous writes), then the rows
-    are picked in one gather; LightGBM reads either layout.
+    Filled feature by feature into a column-major array (contiguous writes), each column
+    gathering only the wanted rows (stage 2 wants a few of them: the whole matrix is never
+    built to be cut down); the models read either layout.
     """
     count = len(next(iter(features.values()), []))
-    out = np.empty((len(names), count), dtype=np.float32)
+    picked = np.flatnonzero(rows) if rows is not None else None
+    out = np.empty((len(names), count if picked is None else len(picked)), dtype=np.float32)
     for column, name in enumerate(names):
-        out[column] = features[name]
-    return (out[:, rows] if rows is not None else out).T
+        if picked is None:
+            out[column] = features[name]
+        else:
+            np.take(features[name], picked, out=out[column])
+    return out.T
 
 
 @dataclass
