@@ -197,6 +197,7 @@ def test_run_builds_warehouse(run_warehouse):
     assert db.is_file()
     err = " ".join(result.stderr.split())
     assert "gone.html" in err  # the unreadable page is reported, the run goes on
+    assert "━" not in result.stderr and "\x1b" not in result.stderr  # no bar on a pipe
     con = warehouse.connect(db, read_only=True)
     try:
         counts = warehouse.table_counts(con)

@@ -169,3 +169,45 @@ def test_help_is_plain_words(tmp_path, command):
     assert "usage: winnow" in text
     for markup in ("``", ":class:", ":func:", ".. ", "[bold]", "[/"):
         assert markup not in text, markup
+
+
+def _stderr_on_terminal(args: list[object], cwd: Path) -> tuple[int, str]:
+    """The command with stderr on a pseudo-terminal (stdout on a pipe): (exit, stderr)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "winnow.cli", *map(str, args)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        cwd=cwd,
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    proc.wait(timeout=300)
+    return proc.returncode, b"".join(chunks).decode(errors="replace")
+
+
+def test_a_progress_bar_on_a_terminal_and_none_on_a_pipe(tmp_path):
+    build_dataset(tmp_path / "herald")
+    out = tmp_path / "o.jsonl"
+    code, err = _stderr_on_terminal(["extract", tmp_path / "herald", "--out", out], tmp_path)
+    assert code == 0, err
+    assert "━" in err and "6/6" in err  # rich's bar, its count of pages
+    done = winnow("extract", tmp_path / "herald", "--out", out, cwd=tmp_path)
+    lines = done.stderr.decode().splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["max_page_bytes", "page_seconds"]
+    assert len(lines) == 3 and lines[2].startswith("6 pages -> ")  # nothing else on a pipe
+    assert "━" not in done.stderr.decode() and "\x1b" not in done.stderr.decode()
