@@ -4,9 +4,11 @@ Alternates, N times each: ``winnow query "select count(*) from pages"`` and a ba
 ``python -c "import duckdb; duckdb.connect(W, read_only=True)..."`` on the same warehouse, and
 prints the median wall and CPU time (user + system) of each and their ratio. The machine may be
 shared: read the CPU figures and the ratio. Optionally ``--before DIR`` times a checkout of an
-older Winnow (its ``winnow.cli``) in the same rounds.
+older Winnow (its ``winnow.cli``) in the same rounds, on ``--before-warehouse`` (a file of its
+own schema version, built from the same pages by its own ``winnow run``).
 
-    uv run python bench/cli_start.py --warehouse data/warehouse.duckdb [--runs 10] [--before DIR]
+    uv run python bench/cli_start.py --warehouse data/warehouse.duckdb [--runs 10]
+        [--before DIR --before-warehouse FILE]
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--warehouse", default=str(ROOT / "data" / "warehouse.duckdb"))
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--before", help="a checkout of an older Winnow to time as well")
+    parser.add_argument("--before-warehouse", help="its warehouse (default: --warehouse)")
     args = parser.parse_args()
     floor = f"import duckdb; duckdb.connect({args.warehouse!r}, read_only=True).sql({SQL!r})"
     query = [sys.executable, "-m", "winnow.cli", "query", SQL, "--warehouse", args.warehouse]
@@ -48,7 +51,8 @@ def main() -> None:
         "duckdb floor": ([sys.executable, "-c", floor], ROOT),
     }
     if args.before:
-        commands["winnow query (before)"] = (query, Path(args.before).resolve())
+        old = [*query[:-1], args.before_warehouse or args.warehouse]
+        commands["winnow query (before)"] = (old, Path(args.before).resolve())
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, (cmd, cwd) in commands.items():
