@@ -53,6 +53,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         columns, rows = fetch(con, sql)
     finally:
         con.close()
+    if not columns:  # a statement without a result (the connection allows few)
+        say("done (the statement returns no rows)")
+        return 0
     write_result(columns, rows, args.format, sys.stdout)
     if args.format == "table":
         say(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}")
