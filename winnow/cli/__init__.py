@@ -64,9 +64,11 @@ def _add_sql(sub, name: str, summary: str) -> None:  # noqa: ANN001
         sub,
         name,
         summary,
-        f"{summary}.\n\nOne statement on the last published run (runs never change what you "
-        "read). Values are printed as they are; the table cuts long cells with '…' only on a "
-        "terminal.",
+        "Run one read-only SQL statement on the last published run (a run in progress never "
+        "changes\nwhat you read) and print its result. Values are printed as they are: no "
+        "markup, NULL as\nNULL, binary values as their size and first bytes; the table cuts "
+        "long cells with '…'\nonly on a terminal. Tables and views: see README, 'Questions in "
+        "SQL'.",
     )
     p.add_argument("sql", help='one SQL statement, e.g. "select * from articles limit 5"')
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
