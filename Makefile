@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # Resolved when used (after `setup` may have installed it): uv on PATH, else pip's `python -m uv`.
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Dagster's history lives beside the warehouse (data/warehouse.dagster/ for
+# data/warehouse.duckdb; orchestration/home.py), unless DAGSTER_HOME is set.
 # `make ui UI_PORT=3001` serves elsewhere.
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
@@ -17,9 +18,6 @@ setup:
 		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --locked --quiet
 	@$(UV) run --locked python -m winnow.parse.build_walk
-	@mkdir -p $(DAGSTER_HOME)
-	@cmp -s orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || \
-		cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 # `make run FRESH=1` starts from an empty warehouse (after switching sources, say).
 run: setup
@@ -44,8 +42,9 @@ test-reliability: setup
 # Runs killed earlier are marked failed first, so they do not hold the writing-run slot.
 # Stops cleanly on SIGTERM, SIGINT (Ctrl-C) or SIGHUP, leaving no Dagster process behind.
 ui: setup
-	@$(UV) run --locked python -m orchestration.monitor
-	@$(UV) run --locked python -m orchestration.ui --host $(UI_HOST) --port $(UI_PORT)
+	@home="$$($(UV) run --locked python -m orchestration.home)" && export DAGSTER_HOME="$$home" && \
+		echo "Dagster history: $$home" && $(UV) run --locked python -m orchestration.monitor && \
+		$(UV) run --locked python -m orchestration.ui --host $(UI_HOST) --port $(UI_PORT)
 
 # The published articles as Parquet in data/export/ (FORMAT=jsonl, SINCE=2026-03-01, OUT=dir).
 FORMAT ?= parquet

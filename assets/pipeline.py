@@ -8,13 +8,14 @@ import dagster as dg
 import polars as pl
 
 from assets.parallel import articles, warc_pages
-from assets.partitions import FETCH_DAYS
+from assets.partitions import WARC_FILES
 from assets.report import markdown_table, metadata
 from orchestration.fetcher import FetcherResource
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow import checks, health, stages
 from winnow.fetch.ingest import failure_share
-from winnow.partitions.keys import fetched_specs
+from winnow.partitions import whole_run
+from winnow.partitions.keys import fetched_specs, today_key, warc_partitions
 from winnow.settings import resolve
 from winnow.warehouse import open_published, table_counts
 
@@ -24,10 +25,10 @@ GROUP = "winnow"  # the UI groups them by stage: assets.catalog
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
-    partitions_def=FETCH_DAYS,
     description=(
-        "One row per page version read from the configured sources (data/sources.yaml) other "
-        "than WARC files (those are `warc_pages`), one partition per day: "
+        "One row per page version read from the configured sources (data/sources.yaml), read "
+        "whole by every run; the WARC files this warehouse has not loaded yet are read by the "
+        "same code as a `warc_pages` partition (and recorded as one): "
         "page_id, url, site (registered domain), source, file or URL, sha256 content hash, "
         "byte size, detected encoding, status/error, the raw page (zlib) and the run that "
         "loaded it. A page whose bytes change gets a new row; an unreadable page gets a row "
@@ -41,20 +42,54 @@ def pages(
     fetcher: FetcherResource,
 ) -> dg.MaterializeResult:
     context.log.info(f"sources {sources.config_path}, warehouse {warehouse.path}")
-    specs = fetched_specs(sources.specs())  # warc sources: one partition per file (warc_pages)
+    specs = sources.specs()
+    fetched = fetched_specs(specs)
     options = fetcher.options(sources.config_path)
+    settings = resolve()
     with warehouse.writer(context) as con:
         result = stages.ingest(
             con,
-            specs,
+            fetched,
             context.run.run_id,
             options,
             fetcher.progress(context.log),
-            partition_key=context.partition_key,
+            partition_key=today_key(settings.timezone),
         )
+        todo = whole_run.unloaded(con, warc_partitions(specs))
+        warc, reports = whole_run.load_warc_files(
+            warehouse.store(), con, todo, context.run.run_id, settings.stage_pages, context.log.info
+        )
+    _record_warc_partitions(context, reports)
+    for report in reports:
+        result.failures += report.failures
+        for name, value in report.counts.items():
+            result.counts[name] = result.counts.get(name, 0) + value
+    result.counts["new_versions"] += warc.get("new_versions", 0)
+    if todo:
+        result.counts["warc_files"] = len(todo)
     for failure in result.failures[:20]:
         context.log.warning(failure)
-    return dg.MaterializeResult(metadata=metadata(result, sources=", ".join(s.name for s in specs)))
+    names = ", ".join(s.name for s in specs)
+    return dg.MaterializeResult(metadata=metadata(result, sources=names))
+
+
+def _record_warc_partitions(context: dg.AssetExecutionContext, reports: list) -> None:
+    """The WARC files this run loaded are ``warc_pages`` partitions, materialized by it: the
+    ``warc_sensor`` and ``make backfill --new`` find them done, the UI shows them loaded."""
+    if not reports:
+        return
+    keys = [report.key for report in reports]
+    known = set(context.instance.get_dynamic_partitions(WARC_FILES.name))
+    context.instance.add_dynamic_partitions(WARC_FILES.name, [k for k in keys if k not in known])
+    for report in reports:
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=warc_pages.key,
+                partition=report.key,
+                description=f"loaded by run {context.run.run_id} (job {context.job_name})",
+                metadata={k: dg.MetadataValue.int(v) for k, v in report.counts.items()},
+            )
+        )
 
 
 @dg.asset_check(

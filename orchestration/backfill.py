@@ -6,7 +6,8 @@
 
 The run covers the whole range of ``warc_files`` partitions: one parallel step per file, then
 the model is relearnt from the merged partition counts and changed pages are extracted in
-parallel slices. The run is recorded in ``DAGSTER_HOME`` when it is set.
+parallel slices. The run is recorded in the warehouse's Dagster history (``orchestration.home``;
+``DAGSTER_HOME`` when set) and holds the warehouse's run lock, as every run does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import WARC_FILES
+from orchestration.home import prepare_home
 from orchestration.warc_sensor import RANGE_END, RANGE_START
 from winnow.partitions.keys import warc_partitions
 from winnow.settings import resolve
@@ -81,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dask:
         os.environ["WINNOW_DASK_SCHEDULER"] = args.dask
     how = "dask" if args.dask else "in_process" if args.in_process else "multiprocess"
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    instance = instance or dg.DagsterInstance.local_temp()
+    prepare_home(resolve())  # the warehouse's own Dagster history (or $DAGSTER_HOME)
+    instance = dg.DagsterInstance.get()
     start = time.monotonic()
     sampler = RssSampler() if args.json else None
     with instance:

@@ -9,6 +9,7 @@ from orchestration.export_sensor import export_after_ingest
 from orchestration.fetcher import FetcherResource
 from orchestration.jobs import dask_backfill_job, export_job, ingest_job, warc_backfill_job
 from orchestration.resources import SourcesResource, WarehouseResource
+from orchestration.runguard import locked
 from orchestration.schedules import nightly
 from orchestration.sensors import inbox_sensor
 from orchestration.warc_sensor import warc_sensor
@@ -34,7 +35,7 @@ def build_defs() -> dg.Definitions:
             "sources": SourcesResource(config_path=str(settings.sources)),
             "fetcher": FetcherResource(),
         },
-        executor=dg.in_process_executor,
+        executor=locked(dg.in_process_executor),  # "Materialize all" in the UI: one run
     )
 
 

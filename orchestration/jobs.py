@@ -1,9 +1,11 @@
-"""Jobs. ``ingest`` loads one day of the fetched sources and rebuilds the model and articles;
+"""Jobs. ``ingest`` loads every configured source and rebuilds the model and articles;
 ``warc_backfill`` loads a range of WARC partitions as parallel steps (multiprocess executor),
 ``warc_backfill_dask`` runs the same steps on a running dask.distributed cluster.
 
-All three carry the tag ``winnow/writes=warehouse``: the instance (``dagster.yaml``) runs at
-most one such run at a time, so schedule, sensors, UI and ``make run`` queue, never collide.
+Each holds its warehouse's whole-run lock while it runs (``orchestration.runguard``), so two
+runs never interleave their steps, whoever started them. All three also carry the tag
+``winnow/writes=warehouse``: the instance (``dagster.yaml``) starts at most one such queued run
+at a time (schedule, sensors, UI).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from assets.export import articles_export
 from assets.parallel import warc_pages
 from orchestration.dask_executor import dask_step_executor
 from orchestration.monitor import WRITES_TAG, WRITES_VALUE
+from orchestration.runguard import locked
 from winnow.settings import resolve
 
 ingest_job = dg.define_asset_job(
     "ingest",
     selection=dg.AssetSelection.groups(*PIPELINE_GROUPS) - dg.AssetSelection.assets(warc_pages),
-    description="Read the day's sources, relearn the per-site model, extract and cluster.",
-    executor_def=dg.in_process_executor,
+    description="Read every source (new WARC files too), relearn the model, extract and cluster.",
+    executor_def=locked(dg.in_process_executor),
     tags={WRITES_TAG: WRITES_VALUE},
 )
 
@@ -44,7 +47,7 @@ warc_backfill_job = dg.define_asset_job(
         "Load a range of WARC partitions, one parallel step per file, then relearn the model "
         "from the merged partition counts and extract the changed pages in parallel slices."
     ),
-    executor_def=dg.multiprocess_executor.configured(
+    executor_def=locked(dg.multiprocess_executor).configured(
         {"max_concurrent": int(os.environ.get("WINNOW_MAX_CONCURRENT", 0)) or os.cpu_count()}
     ),
     tags={WRITES_TAG: WRITES_VALUE},
@@ -60,6 +63,6 @@ def dask_backfill_job(address: str | None = None) -> dg.UnresolvedAssetJobDefini
         "warc_backfill_dask",
         selection=WARC_SELECTION,
         description=f"warc_backfill on the dask.distributed cluster at {address}.",
-        executor_def=dask_step_executor.configured({"address": address}),
+        executor_def=locked(dask_step_executor).configured({"address": address}),
         tags={WRITES_TAG: WRITES_VALUE},
     )

@@ -1,4 +1,5 @@
-"""``make run``: the ``ingest`` job once, in this process, queued behind any other writing run.
+"""``make run``: the ``ingest`` job once, in this process, as a run of the ``winnow`` code
+location (the UI lists it and can re-execute it), once no other run of the warehouse runs.
 
 Quiet by default (Dagster's DEBUG event lines only with ``WINNOW_LOG_LEVEL=DEBUG``); prints the
 sources and warehouse it uses; ends a failure with the failing step and its cause, and exits
@@ -9,27 +10,22 @@ check, failed); checks that warn are printed with the pages they name.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import sys
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
 
 import dagster as dg
 
 from assets import ASSETS, CHECKS
-from assets.partitions import FETCH_DAYS
 from orchestration.fetcher import FetcherResource
+from orchestration.home import prepare_home
 from orchestration.jobs import ingest_job
-from orchestration.monitor import WORKER_TAG, reap_dead_runs, wait_for_writing_runs, worker_identity
+from orchestration.launch import run_job
+from orchestration.monitor import WORKER_TAG, reap_dead_runs, worker_identity
 from orchestration.resources import SourcesResource, WarehouseResource
-from winnow.partitions.keys import day_key
 from winnow.settings import Settings, SettingsError, origin, resolve
 from winnow.sources import SourceError, load_sources
+from winnow.warehouse.runlock import RunLockTimeout, run_lock
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -41,9 +37,9 @@ def materialize_all(
     fetcher: FetcherResource | None = None,
     log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
-    """Run the ``ingest`` job (every asset and check but the WARC partitions) once in this
-    process, for today's partition (on ``instance``, else an ephemeral one). WARC files are
-    partitions of their own: ``make backfill`` or the ``warc_sensor`` loads them."""
+    """Run the ``ingest`` job (every asset and check) once in this process with these
+    resources (on ``instance``, else an ephemeral one): what tests use. ``make run`` runs the
+    code location's job instead (``main``)."""
     defs = dg.Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
@@ -54,10 +50,8 @@ def materialize_all(
             "fetcher": fetcher or FetcherResource(),
         },
     )
-    today = datetime.now(ZoneInfo(FETCH_DAYS.timezone)).date()
     return defs.resolve_job_def("ingest").execute_in_process(
         instance=instance,
-        partition_key=day_key(today),
         raise_on_error=False,
         tags={WORKER_TAG: worker_identity()},
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
@@ -114,40 +108,31 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
-@contextmanager
-def _one_make_run(home: Path) -> Iterator[None]:
-    """Two ``make run`` started together take turns (the second says it waits, and how long)."""
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / "winnow-make-run.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print("waiting for another make run to finish", flush=True)
-            start = time.monotonic()
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            print(f"waited {time.monotonic() - start:.1f} s for it", flush=True)
-        yield
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make run", description="the ingest job once")
     parser.add_argument(
         "--fresh", action="store_true", help="start from an empty warehouse (make run FRESH=1)"
     )
-    fresh = parser.parse_args(argv).fresh
+    parser.add_argument("--who", default="make run", help=argparse.SUPPRESS)  # winnow run
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)  # it said them
+    args = parser.parse_args(argv)
     level = os.environ.get("WINNOW_LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         print(f"WINNOW_LOG_LEVEL={level!r}: expected one of {', '.join(LOG_LEVELS)}")
         return 2
     try:
         settings = resolve()
-        for name in ("sources", "warehouse"):
+        for name in () if args.quiet else ("sources", "warehouse"):
             print(f"{name}: {getattr(settings, name)} ({origin(name)})", flush=True)
         load_sources(settings.sources)  # a configuration mistake is one line, before any run
     except (SourceError, SettingsError) as exc:
         print(f"not started: {' '.join(str(exc).split())}")
         return 2
-    result = _run(settings, level, fresh)
+    try:
+        result = _run(settings, level, args.fresh, args.who)
+    except RunLockTimeout as exc:
+        print(f"not started: {exc}")
+        return 3
     # The exit status is the run's status in Dagster: an error check that must stop the run is
     # blocking (it fails its step), a warning is printed and never fails the command.
     said = check_lines(result.get_asset_check_evaluations())
@@ -159,40 +144,70 @@ def main(argv: list[str] | None = None) -> int:
     for line in said:
         print(line)
     from winnow import warehouse as wh
+    from winnow.warehouse.prune import rows_by_source
 
     con = wh.open_published(settings.warehouse)
     try:
         for table, count in wh.table_counts(con).items():
             print(f"{table:15} {count:>8} rows")
+        stored = rows_by_source(con)
     finally:
         con.close()
     print(f"run {result.run_id} of job ingest published {settings.warehouse}")
-    return 0
+    empty = source_lines(load_sources(settings.sources), stored)
+    for line in empty:
+        print(line)
+    return 1 if any(line.startswith("FAILED") for line in empty) else 0
 
 
-def _run(settings: Settings, level: str, fresh: bool) -> dg.ExecuteInProcessResult:
-    """The job, recorded in ``DAGSTER_HOME`` when set (``make ui`` shows it) behind any writing
-    run the daemon launched (schedule, sensor, UI); ``fresh`` empties the working state first,
-    once no other run writes."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:  # no instance to record the run in or to queue behind
-        _fresh_start(settings, fresh)
-        return materialize_all(*_resources(settings), log_level=level)
-    with _one_make_run(Path(home)), dg.DagsterInstance.get() as instance:
+def source_lines(specs: list, stored: dict[str, int]) -> list[str]:
+    """One line per configured source that produced no page (FAILED, unless it is
+    ``optional``) and per source in the warehouse that is no longer configured."""
+    lines = []
+    for spec in specs:
+        if stored.get(spec.name):
+            continue
+        where = spec.path or (spec.web and (spec.web.url or ", ".join(spec.web.urls[:1])))
+        what = f"source '{spec.name}' ({spec.kind}, {where}) produced no page"
+        if spec.optional:
+            lines.append(f"note: {what} (optional)")
+        else:
+            lines.append(f"FAILED {what}: {EMPTY_HINT.get(spec.kind, 'check it')}")
+    names = {spec.name for spec in specs}
+    for source, rows in sorted(stored.items()):
+        if source not in names:
+            lines.append(
+                f"warning: source '{source}' is no longer configured but its {rows} page "
+                "versions are still in the warehouse; `winnow prune` drops them"
+            )
+    return lines
+
+
+#: What to look at when a source of a kind produced no page.
+EMPTY_HINT = {
+    "warc": "no WARC/WET file matches its path and include globs",
+    "files": "no page file under its folder matches its include globs",
+    "manifest": "its manifest lists no page",
+}
+
+
+def _run(settings: Settings, level: str, fresh: bool, who: str) -> dg.ExecutionResult:
+    """The job, as a run of the ``winnow`` code location recorded in the warehouse's Dagster
+    home (``make ui`` shows it), once this process holds the warehouse's whole-run lock (any
+    other run of it, from the UI, a schedule, a sensor or another command, waits or is waited
+    for); ``fresh`` empties the working state first, under the same lock."""
+    prepare_home(settings)
+    lock = run_lock(settings.warehouse, settings.work_dir, who, settings.run_lock_seconds)
+    with lock, dg.DagsterInstance.get() as instance:
         for run_id in reap_dead_runs(instance):
             print(f"marked run {run_id} failed: its worker process is gone")
-        wait_for_writing_runs(instance, lambda line: print(line, flush=True))
         _fresh_start(settings, fresh)
-        return materialize_all(*_resources(settings), instance=instance, log_level=level)
-
-
-def _resources(settings: Settings) -> tuple[WarehouseResource, SourcesResource]:
-    """The resources of the settings just printed (not those resolved at import)."""
-    work_dir = str(settings.work_dir) if settings.work_dir else None
-    return (
-        WarehouseResource(path=str(settings.warehouse), work_dir=work_dir),
-        SourcesResource(config_path=str(settings.sources)),
-    )
+        return run_job(
+            instance,
+            "ingest",
+            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+            tags={WORKER_TAG: worker_identity(), "winnow/trigger": who},
+        )
 
 
 def _fresh_start(settings: Settings, fresh: bool) -> None:

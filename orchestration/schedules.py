@@ -1,13 +1,11 @@
-"""The nightly run: 02:00 in the configured timezone (WINNOW_TIMEZONE, default UTC), loading
-that day's partition of the fetched sources."""
+"""The nightly run: 02:00 in the configured timezone (WINNOW_TIMEZONE, default UTC), reading
+every source again (new and changed pages are stored, unchanged ones cost a hash)."""
 
 import os
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from orchestration.jobs import ingest_job
-from winnow.partitions.keys import day_key
 
 TIMEZONE = os.environ.get("WINNOW_TIMEZONE", "UTC")
 
@@ -18,8 +16,7 @@ TIMEZONE = os.environ.get("WINNOW_TIMEZONE", "UTC")
     cron_schedule="0 2 * * *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Ingest every source at 02:00 (that day's partition), rebuild model and articles.",
+    description="Ingest every source at 02:00, rebuild model and articles.",
 )
-def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    day = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date()
-    return dg.RunRequest(partition_key=day_key(day))
+def nightly(_context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(tags={"winnow/trigger": "nightly_ingest"})

@@ -6,16 +6,12 @@ a restart of the daemon does not replay old files.
 
 import json
 import os
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.partitions import FETCH_DAYS
 from orchestration.jobs import ingest_job
 from orchestration.resources import ROOT
-from winnow.partitions.keys import day_key
 from winnow.sources import DEFAULT_INCLUDE
 
 INBOX = Path(os.environ.get("WINNOW_INBOX", str(ROOT / "data" / "inbox")))
@@ -47,7 +43,6 @@ def make_inbox_sensor(inbox: Path = INBOX) -> dg.SensorDefinition:
             run_requests=[
                 dg.RunRequest(
                     run_key=f"inbox-{newest}",
-                    partition_key=day_key(datetime.now(ZoneInfo(FETCH_DAYS.timezone)).date()),
                     tags={"winnow/trigger": "inbox", "winnow/files": str(len(files))},
                 )
             ],

@@ -102,11 +102,12 @@ def test_status_lists_runs_with_outcome_and_duration(runs):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     outcomes = [(r["job"], r["outcome"]) for r in report["runs"]]
-    assert outcomes == [("ingest", "failure"), ("winnow run", "success"), ("ingest", "success")]
+    # winnow run runs the ingest job too (a run of the code location in the same instance)
+    assert outcomes == [("ingest", "failure"), ("ingest", "success"), ("ingest", "success")]
     assert all(r["duration_s"] is not None and r["duration_s"] > 0 for r in report["runs"])
     failed, cli, first = report["runs"]
     assert failed["published_at"] is None  # a failed run publishes nothing
-    assert cli["run_id"].startswith("cli-") and cli["published_at"]
+    assert cli["published_at"]
     # Rows whose latest load or extraction was the run's: every page was read again.
     assert cli["pages_loaded"] == 6 and cli["articles_extracted"] >= 1
     assert first["published_at"] and first["pages_loaded"] == 0
@@ -130,7 +131,7 @@ def test_status_as_tables(runs):
     out = done.stdout
     for title in ("last runs", "rows per table", "quarantined or unreadable pages"):
         assert title in out
-    assert "│ failure " in out and "│ ingest " in out and "│ winnow run " in out
+    assert "│ failure " in out and "│ ingest " in out
     assert "alpha/gone" in out and "gone.html" in out
 
 

@@ -51,9 +51,11 @@ def _sources(root: Path) -> Path:
 
 def _add_pages(root: Path, count: int, tag: str) -> None:
     for i in range(count):
-        words = " ".join(f"{tag}{i}w{j}" for j in range(60))
+        # Letters, not digits: the model folds digits, so "a1w2" and "a3w4" would be one text.
+        name = f"{tag}{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}"
+        words = " ".join(f"{name}w{chr(97 + j % 26)}{chr(97 + j // 26)}" for j in range(60))
         (root / "extra" / f"{tag}-{i}.html").write_text(
-            f"<html><body><article><h1>{tag} story {i}</h1><p>{words}</p></article>"
+            f"<html><body><article><h1>{name} story</h1><p>{words}</p></article>"
             "<footer><p>Extra footer shared by every page of the site.</p></footer></body></html>"
         )
 
@@ -306,9 +308,18 @@ def test_frame_helper_is_arrow_compatible(tmp_path):
     assert path.name == "a_b_c.parquet" and pl.read_parquet(path)["v"].to_list() == [1, 2]
 
 
-@pytest.mark.parametrize(
-    "stage", ["pages", "page_blocks", "boilerplate", "articles", "story_clusters", "publish"]
-)
+#: The Dagster step (op) of ``winnow run``'s ingest job that writes each stage.
+STEP = {
+    "pages": "pages",
+    "page_blocks": "page_blocks",
+    "boilerplate": "boilerplate",
+    "articles": "load_articles",
+    "story_clusters": "story_clusters",
+    "publish": "warehouse_snapshot",
+}
+
+
+@pytest.mark.parametrize("stage", list(STEP))
 def test_sigkill_mid_run_then_one_more_run_equals_a_clean_run(tmp_path, stage):
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     for root in (clean, killed):
@@ -319,7 +330,7 @@ def test_sigkill_mid_run_then_one_more_run_equals_a_clean_run(tmp_path, stage):
     lock = Warehouse(killed / "warehouse.duckdb").work_dir / "write.lock"
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
-        if lock.exists() and f"winnow run: {stage}" in lock.read_text(errors="replace"):
+        if lock.exists() and f"step {STEP[stage]}," in lock.read_text(errors="replace"):
             proc.kill()
             break
         time.sleep(0.002)
@@ -396,8 +407,8 @@ def test_two_make_runs_take_turns_while_winnow_query_polls(tmp_path):
         queries.append((done.returncode, done.stdout, done.stderr))
     outs = [run.communicate()[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outs
-    assert sum("waiting for another make run to finish" in out for out in outs) == 1, outs
-    assert sum("waited " in out and " s for it" in out for out in outs) == 1
+    assert sum("waiting up to 3600 s for another run" in out for out in outs) == 1, outs
+    assert sum("waited " in out and " s for the other run" in out for out in outs) == 1
     assert len(queries) >= 3
     for code, out, err in queries:
         assert code == 0 and "│ 3 " in out or code == 3 and "no warehouse here yet" in err, err

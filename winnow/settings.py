@@ -32,6 +32,7 @@ ENV = {
     "health_min_pages": "WINNOW_HEALTH_MIN_PAGES",
     "health_max_drop": "WINNOW_HEALTH_MAX_DROP",
     "health_max_rise": "WINNOW_HEALTH_MAX_RISE",
+    "run_lock_seconds": "WINNOW_RUN_LOCK_SECONDS",
 }
 
 
@@ -72,6 +73,15 @@ class Settings:
     health_max_drop: float = 0.5
     #: Share of pages without an article, or of text removed, rising by more than this.
     health_max_rise: float = 0.3
+    #: How long a run waits for another run of the same warehouse to finish (0: not at all).
+    run_lock_seconds: float = 3600.0
+
+
+def default_dagster_home(warehouse: Path) -> Path:
+    """Where a warehouse's Dagster history lives unless ``DAGSTER_HOME`` says otherwise:
+    beside it (``data/warehouse.duckdb`` -> ``data/warehouse.dagster/``), so each warehouse
+    keeps its own runs, materializations and check results."""
+    return warehouse.absolute().with_name(warehouse.stem + ".dagster")
 
 
 def _convert(name: str, value: object) -> object:

@@ -22,7 +22,8 @@ EPILOG = """examples:
   winnow sql "select * from articles limit 5" --format csv > five.csv
   winnow why https://www.example.com/news/1      each block of a page, kept or dropped, and why
   winnow extract pages/ --out -                  JSON lines on standard output
-  winnow run                                     every stage once, without Dagster
+  winnow run                                     the ingest job once (what make run runs)
+  winnow prune                                   drop the rows of removed sources
   winnow export --format parquet --out data/export   the articles for the next tool
 
 Settings come from flags, then WINNOW_* environment variables, then defaults; each command
@@ -79,7 +80,7 @@ def _add_sql(sub, name: str, summary: str) -> None:  # noqa: ANN001
 def build_parser() -> argparse.ArgumentParser:
     from winnow.cli.export import cmd_export, since_date
     from winnow.cli.extract import EXTRACT_FORMATS, cmd_extract
-    from winnow.cli.run import cmd_run, cmd_validate
+    from winnow.cli.run import cmd_prune, cmd_run, cmd_validate
     from winnow.cli.status import cmd_status
     from winnow.cli.why import cmd_why
 
@@ -126,11 +127,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N pages of a folder")
     p.set_defaults(func=cmd_extract)
 
-    p = _sub(sub, "run", "run every stage once into the warehouse (no Dagster)")
+    p = _sub(
+        sub,
+        "run",
+        "run the ingest job once: every source into the warehouse (what make run runs)",
+        "Run the ingest job once, as make run does: every configured source (new WARC files "
+        "too), the model, the articles, the stories, then publish. The run is recorded in the "
+        "warehouse's Dagster history (the UI lists it) and waits for any other run of the "
+        "warehouse to finish (WINNOW_RUN_LOCK_SECONDS). Exit 1 when the run failed or a "
+        "source produced no page, 3 when another run held the warehouse too long.",
+    )
     p.add_argument("--sources", help=SOURCES_HELP)
     p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument("--fresh", action="store_true", help="start from an empty warehouse")
     p.set_defaults(func=cmd_run)
+
+    p = _sub(
+        sub,
+        "prune",
+        "drop the rows of sources no longer in the sources file",
+        "Drop the pages (and their blocks, articles and stories) of every source the sources "
+        "file no longer names, from the run's working file; the next run publishes without "
+        "them (--publish: run now).",
+    )
+    p.add_argument("--sources", help=SOURCES_HELP)
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    p.add_argument("--publish", action="store_true", help="then run the ingest job to publish")
+    p.set_defaults(func=cmd_prune, fresh=False)
 
     p = _sub(sub, "validate", "check the sources file and every page it names")
     p.add_argument("--sources", help=SOURCES_HELP)

@@ -89,10 +89,17 @@ def report(args: argparse.Namespace, exc: Exception) -> int:
     if isinstance(exc, warehouse.DiskFull):
         error(exc.strerror or str(exc))
         return 3
-    # No warehouse yet, a lock DuckDB names the holder of, a damaged file: named, never
-    # blamed on another program without DuckDB's evidence (warehouse.explain).
+    from winnow.warehouse.runlock import RunLockTimeout
+
+    # No warehouse yet, a lock DuckDB names the holder of, a damaged file, another run holding
+    # the warehouse: named, never blamed on another program without DuckDB's evidence
+    # (warehouse.explain).
     if isinstance(
-        exc, warehouse.WarehouseMissing | warehouse.WarehouseBusy | warehouse.WarehouseCorrupt
+        exc,
+        warehouse.WarehouseMissing
+        | warehouse.WarehouseBusy
+        | warehouse.WarehouseCorrupt
+        | RunLockTimeout,
     ):
         error(str(exc))
         return 3

@@ -1,4 +1,5 @@
-"""``winnow run`` (every stage once, without Dagster) and ``winnow validate``."""
+"""``winnow run`` (the ingest job, as ``make run`` runs it), ``winnow prune`` and
+``winnow validate``."""
 
 from __future__ import annotations
 
@@ -7,50 +8,54 @@ import uuid
 from pathlib import Path
 
 from winnow.cli.common import say, settings, warn
-from winnow.cli.progress import progress_bar
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from winnow import stages, warehouse
-    from winnow.fetch.options import load_fetch_options
-    from winnow.sources import WEB_KINDS, load_sources
+    """The ``ingest`` job, as ``make run`` runs it (``orchestration.run_once``): a run of the
+    ``winnow`` code location, recorded in the warehouse's Dagster history, holding the
+    warehouse's run lock. This process becomes that command (``exec``: same pid, so a signal
+    reaches the run; ``winnow`` itself never imports Dagster); what it says goes to stderr."""
+    import os
+    import sys
+
+    from winnow.sources import load_sources
 
     resolved = settings(args)
-    specs = load_sources(resolved.sources)
-    run_id = f"cli-{uuid.uuid4()}"
-    store = warehouse.Warehouse(resolved.warehouse, resolved.work_dir)
-    if args.fresh:
-        store.fresh(say)
-        say(f"fresh start: the working state in {store.work_dir} was emptied")
-    fetch = load_fetch_options(resolved.sources)
-    web = any(spec.kind in WEB_KINDS for spec in specs)
+    load_sources(resolved.sources)  # a configuration mistake is one line, before any run
+    os.environ["WINNOW_SOURCES"] = str(resolved.sources)
+    os.environ["WINNOW_WAREHOUSE"] = str(resolved.warehouse)
+    command = [sys.executable, "-m", "orchestration.run_once", "--who", "winnow run", "--quiet"]
+    command += ["--fresh"] if args.fresh else []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
-    with progress_bar(len(stages.STAGE_ORDER) + 1, "stages") as progress:
-        steps = {
-            "pages": lambda con: stages.ingest(
-                con, specs, run_id, fetch, progress.fetched if web else None
-            ),
-            "page_blocks": lambda con: stages.segment(con, run_id),
-            "boilerplate": lambda con: stages.learn(con, run_id),
-            "articles": lambda con: stages.extract(con, run_id),
-            "story_clusters": lambda con: stages.cluster(con, run_id),
-        }
-        for name in stages.STAGE_ORDER:
-            progress.start(name)
-            with store.writer(progress.log, f"winnow run: {name}") as con:
-                result = steps[name](con)
-            counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
-            progress.log(f"{name}: {counts}")
-            for failure in result.failures[:10]:
-                progress.log(f"  {failure}", warning=True)
-            progress.done()
-        progress.start("publish")
-        published = store.publish(run_id, stages.STAGE_ORDER, progress.log, "winnow run: publish")
-        progress.done()
-    say(
-        f"published {published.path} ({published.bytes / 1e6:.1f} MB, "
-        f"copied in {published.seconds:.2f} s)"
-    )
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Drop the rows of sources the sources file no longer names from the working file, under
+    the warehouse's run lock (no run in between); the next run publishes without them."""
+    from winnow.sources import load_sources
+    from winnow.warehouse import Warehouse
+    from winnow.warehouse.prune import prune
+    from winnow.warehouse.runlock import run_lock
+
+    resolved = settings(args)
+    names = [spec.name for spec in load_sources(resolved.sources)]
+    store = Warehouse(resolved.warehouse, resolved.work_dir)
+    wait = resolved.run_lock_seconds
+    lock = run_lock(resolved.warehouse, resolved.work_dir, "winnow prune", wait, say)
+    with lock, store.writer(say, "winnow prune") as con:
+        gone = prune(con, names, f"prune-{uuid.uuid4()}")
+    if not gone:
+        say("nothing to prune: every source in the warehouse is configured")
+        return 0
+    for source, rows in gone.items():
+        say(f"dropped source '{source}': {rows} page versions and their rows")
+    if args.publish:
+        return cmd_run(args)
+    say("the next run (winnow run, make run) publishes the warehouse without them")
     return 0
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from winnow.cli.common import say, settings
 from winnow.cli.output import json_value, write_result
 from winnow.cli.query import fetch
-from winnow.settings import ROOT, Settings
+from winnow.settings import Settings, default_dagster_home
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,9 +52,10 @@ FROM runs ORDER BY coalesce(start_time, 0) DESC, create_timestamp DESC LIMIT ?
 """
 
 
-def dagster_home() -> Path:
-    """The Dagster instance ``make run`` and ``make ui`` use (the Makefile's default)."""
-    return Path(os.environ.get("DAGSTER_HOME") or ROOT / ".dagster_home")
+def dagster_home(warehouse: Path) -> Path:
+    """The Dagster instance ``make run``, ``winnow run`` and ``make ui`` use for
+    ``warehouse``: ``DAGSTER_HOME``, else the folder beside the warehouse."""
+    return Path(os.environ.get("DAGSTER_HOME") or default_dagster_home(Path(warehouse)))
 
 
 def dagster_runs(home: Path, limit: int) -> list[dict[str, Any]] | None:
@@ -212,7 +213,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     from winnow.warehouse import open_published
 
     config = settings(args)
-    home = dagster_home()
+    home = dagster_home(config.warehouse)
     dagster = dagster_runs(home, args.runs)
     con = open_published(config.warehouse)
     try:
@@ -221,6 +222,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
             "warehouse": str(config.warehouse),
             "warehouse_mb": round(Path(config.warehouse).stat().st_size / 1e6, 1),
             "dagster_home": str(home) if dagster is not None else None,
+            "home": str(home),
             "runs": merged_runs(published, dagster, args.runs),
             "tables": table_rows(con),
             "site_health": flagged_sites(con, config),
@@ -245,7 +247,7 @@ def show(report: dict[str, Any]) -> None:
     """The report as titled tables on stdout (notes on stderr)."""
     out = sys.stdout
     if report["dagster_home"] is None:
-        say(f"dagster: no run history in {dagster_home()} (only published runs are shown)")
+        say(f"dagster: no run history in {report['home']} (only published runs are shown)")
     runs = report["runs"]
     if runs:
         columns = list(runs[0])

@@ -48,6 +48,15 @@ def day_key(day: date) -> str:
     return day.isoformat()
 
 
+def today_key(timezone: str) -> str:
+    """The warehouse partition of page versions fetched today (in ``timezone``): the model's
+    counts are kept per such day, so a nightly run recounts only what it loaded."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return day_key(datetime.now(ZoneInfo(timezone)).date())
+
+
 def fetched_specs(specs: list[SourceSpec]) -> list[SourceSpec]:
     """The sources read by the daily partitions: all but ``warc`` (one partition per file)."""
     return [spec for spec in specs if spec.kind != "warc"]

@@ -13,6 +13,8 @@
         allow_outside: false    # optional: true lets pages lie outside the folder (symlinks,
                                 # a manifest's ../ or absolute paths); default: such a page
                                 # is an error row
+        optional: true          # may hold no page (a folder that fills over time); a run
+                                # fails when any other source produced no page at all
       - name: wire
         kind: sitemap           # or feed, or urls: pages fetched over HTTP (web_config.py)
         url: https://news.example/sitemap.xml
@@ -49,7 +51,7 @@ DEFAULT_INCLUDE = (
 _TEXT_SUFFIXES = (".txt", ".txt.gz")
 MAX_CONFIG_BYTES = 1_000_000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_ALLOWED = {"name", "kind", "path", "site", "include", "description", "allow_outside"}
+_ALLOWED = {"name", "kind", "path", "site", "include", "description", "allow_outside", "optional"}
 
 
 class SourceError(ValueError):
@@ -68,6 +70,7 @@ class SourceSpec:
     description: str = ""
     web: WebScope | None = None  # what a web source (urls, sitemap, feed) fetches
     allow_outside: bool = False  # pages may lie outside the source's folder (symlinks, ../)
+    optional: bool = False  # the source may produce no page (a run fails when another does not)
 
 
 def load_sources(config: Path | str) -> list[SourceSpec]:
@@ -137,8 +140,18 @@ def _spec(config: Path, number: int, entry: object) -> SourceSpec:
     if not isinstance(allow_outside, bool):
         raise SourceError(f"{where}: 'allow_outside' must be true or false")
     description = str(entry.get("description", ""))
+    optional = entry.get("optional", False)
+    if not isinstance(optional, bool):
+        raise SourceError(f"{where}: 'optional' must be true or false")
     return SourceSpec(
-        name, kind, path, site, tuple(include), description, allow_outside=allow_outside
+        name,
+        kind,
+        path,
+        site,
+        tuple(include),
+        description,
+        allow_outside=allow_outside,
+        optional=optional,
     )
 
 
