@@ -138,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     said = check_lines(result.get_asset_check_evaluations())
     if not result.success:
         print(f"run {result.run_id} of job ingest failed:")
-        for line in failure_lines(result) + said:
+        lines = failure_lines(result)
+        for line in lines + said:
             print(line)
-        return 1
+        return _cli_status(lines) if args.who == "winnow run" else 1
     for line in said:
         print(line)
     from winnow import warehouse as wh
@@ -189,6 +190,29 @@ EMPTY_HINT = {
     "files": "no page file under its folder matches its include globs",
     "manifest": "its manifest lists no page",
 }
+
+
+#: ``winnow run``'s exit status for a run that failed on these errors (as every ``winnow``
+#: command: 2 a mistake in what was asked or a refused publish, 3 the warehouse missing,
+#: damaged or held); any other failure is 1.
+CLI_STATUS = {
+    "SchemaError": 2,
+    "PublishError": 2,
+    "SourceError": 2,
+    "DiskFull": 3,
+    "WarehouseMissing": 3,
+    "WarehouseCorrupt": 3,
+    "WarehouseBusy": 3,
+    "RunLockTimeout": 3,
+}
+
+
+def _cli_status(lines: list[str]) -> int:
+    for line in lines:
+        cause = line.split(": ", 2)[1] if line.count(": ") >= 2 else ""
+        if cause in CLI_STATUS:
+            return CLI_STATUS[cause]
+    return 1
 
 
 def _run(settings: Settings, level: str, fresh: bool, who: str) -> dg.ExecutionResult:

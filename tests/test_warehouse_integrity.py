@@ -449,6 +449,7 @@ def test_winnow_run_on_a_full_disk_says_so_in_one_line(tmp_path, small_tmpfs):
         tmp_path / "sources.yaml",
         WINNOW_WAREHOUSE=small_tmpfs / "w.duckdb",
         WINNOW_WORK_DIR=tmp_path / "work",
+        DAGSTER_HOME=tmp_path / "dagster",  # the run's history elsewhere: the warehouse is full
     )
     line = _one_line(done)
     assert done.returncode == 2, line
