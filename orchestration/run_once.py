@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = failure_lines(result)
         for line in lines + said:
             print(line)
-        return _cli_status(lines) if args.who == "winnow run" else 1
+        return _cli_status(result) if args.who == "winnow run" else 1
     for line in said:
         print(line)
     from winnow import warehouse as wh
@@ -207,11 +207,14 @@ CLI_STATUS = {
 }
 
 
-def _cli_status(lines: list[str]) -> int:
-    for line in lines:
-        cause = line.split(": ", 2)[1] if line.count(": ") >= 2 else ""
-        if cause in CLI_STATUS:
-            return CLI_STATUS[cause]
+def _cli_status(result: dg.ExecutionResult) -> int:
+    """The status of the outermost Winnow error in the failed steps' causes (else 1)."""
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        while error is not None:
+            if error.cls_name in CLI_STATUS:
+                return CLI_STATUS[error.cls_name]
+            error = error.cause
     return 1
 
 
