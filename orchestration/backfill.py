@@ -24,6 +24,7 @@ import dagster as dg
 
 from assets.partitions import WARC_FILES
 from orchestration.home import prepare_home
+from orchestration.logs import console_run_config, log_level
 from orchestration.warc_sensor import RANGE_END, RANGE_START
 from winnow.partitions.keys import warc_partitions
 from winnow.settings import resolve
@@ -55,11 +56,15 @@ def range_tags(keys: list[str]) -> dict[str, str]:
 
 
 def backfill(
-    instance: dg.DagsterInstance, how: str = "multiprocess", only_new: bool = False
+    instance: dg.DagsterInstance,
+    how: str = "multiprocess",
+    only_new: bool = False,
+    level: str | None = None,
 ) -> dg.ExecutionResult:
     """Run ``warc_backfill`` over the WARC partitions: ``multiprocess``, ``dask`` (the
     scheduler of the ``dask_scheduler`` setting) or ``in_process``; with ``only_new``, over the
-    partitions added since the last backfill (they come last, so they form one range)."""
+    partitions added since the last backfill (they come last, so they form one range). Logs at
+    ``level`` (default: ``WINNOW_LOG_LEVEL``, else INFO)."""
     keys = register_partitions(instance)
     if only_new:
         done = instance.get_materialized_partitions(dg.AssetKey("warc_pages"))
@@ -67,10 +72,13 @@ def backfill(
     if not keys:
         raise SystemExit("no WARC files to backfill")
     tags = range_tags(keys)
+    config = console_run_config(level or log_level())
     if how == "in_process":
-        return warc_backfill().execute_in_process(instance=instance, tags=tags)
+        return warc_backfill().execute_in_process(config, instance=instance, tags=tags)
     target = warc_backfill_dask if how == "dask" else warc_backfill
-    return dg.execute_job(dg.reconstructable(target), instance=instance, tags=tags)
+    return dg.execute_job(
+        dg.reconstructable(target), instance=instance, tags=tags, run_config=config
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,19 +91,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.dask:
         os.environ["WINNOW_DASK_SCHEDULER"] = args.dask
     how = "dask" if args.dask else "in_process" if args.in_process else "multiprocess"
+    level = log_level()  # a wrong WINNOW_LOG_LEVEL is one line, before any run
     prepare_home(resolve())  # the warehouse's own Dagster history (or $DAGSTER_HOME)
     instance = dg.DagsterInstance.get()
     start = time.monotonic()
     sampler = RssSampler() if args.json else None
     with instance:
-        result = backfill(instance, how, args.new)
+        result = backfill(instance, how, args.new, level)
         seconds = time.monotonic() - start
         print(f"warc_backfill ({how}): {'ok' if result.success else 'FAILED'} in {seconds:.1f} s")
         if sampler:
             sampler.stop()
             steps, spans = step_seconds(instance, result.run_id)
             rss = sampler.peak_by_op(step_bounds(instance, result.run_id))
-            print(json.dumps({"seconds": seconds, "steps": steps, "spans": spans, "rss": rss}))
+            startup = step_startup(instance, result.run_id)
+            out = {"seconds": seconds, "steps": steps, "spans": spans, "rss": rss}
+            print(json.dumps({**out, "startup": startup}))
     return 0 if result.success else 1
 
 
@@ -143,6 +154,25 @@ def step_bounds(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, fl
             op = event.step_key.split("[")[0]
             bounds.append((op, started[event.step_key], entry.timestamp))
     return bounds
+
+
+def step_startup(instance: dg.DagsterInstance, run_id: str) -> dict[str, list[float]]:
+    """Seconds each step took to start, per op: from the executor launching its worker
+    (``STEP_WORKER_STARTING``) to the step's ``STEP_START`` (a new process importing the code
+    location and initialising resources). Empty for the in-process executor."""
+    launched: dict[str, float] = {}
+    startup: dict[str, list[float]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_WORKER_STARTING":
+            launched[event.step_key] = entry.timestamp
+        elif event.event_type_value == "STEP_START" and event.step_key in launched:
+            op = event.step_key.split("[")[0]
+            seconds = round(entry.timestamp - launched[event.step_key], 2)
+            startup.setdefault(op, []).append(seconds)
+    return startup
 
 
 def step_seconds(
