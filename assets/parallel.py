@@ -1,9 +1,11 @@
-"""The steps that run in parallel: one per WARC file (``warc_pages``) and one per slice of
+"""The steps that run in parallel: one per WARC file, small files batched (``warc_pages``;
+a step costs seconds to start in a new process, ``warc_batch_bytes``), and one per slice of
 pages to extract (``articles``). Each parallel step stages Parquet without touching the
 warehouse's lock; one loading step brings it in (``winnow.partitions.steps``). A backfill of N
 files is therefore one run of N parallel steps on whatever executor the job uses (multiprocess,
 or dask workers)."""
 
+import os
 import re
 
 import dagster as dg
@@ -12,7 +14,7 @@ from assets.partitions import WARC_FILES
 from orchestration.resources import SourcesResource, WarehouseResource
 from winnow import EXTRACTOR_VERSION, stages, summaries
 from winnow.partitions import steps
-from winnow.partitions.keys import warc_partitions
+from winnow.partitions.keys import batch_files, warc_partitions
 from winnow.settings import resolve
 
 GROUP = "winnow"  # the UI groups them by stage: assets.catalog
@@ -31,38 +33,61 @@ def _report(report: steps.StepReport) -> dict:
     }
 
 
-@dg.op(out=dg.DynamicOut(str), description="One output per WARC partition of the run.")
-def warc_partition_keys(context: dg.OpExecutionContext):
-    for number, key in enumerate(context.partition_keys):
-        yield dg.DynamicOutput(key, mapping_key=_mapping_key(number, key))
+def _workers() -> int:
+    """How many steps the backfill runs at once (``WINNOW_MAX_CONCURRENT``, else the cores)."""
+    return int(os.environ.get("WINNOW_MAX_CONCURRENT", 0)) or os.cpu_count() or 1
 
 
-@dg.op(description="Read one WARC file, segment its pages, stage pages and blocks (no lock).")
+@dg.op(
+    out=dg.DynamicOut(list),
+    description="The WARC partitions of the run in steps: small files batched together.",
+)
+def warc_partition_keys(context: dg.OpExecutionContext, sources: SourcesResource):
+    found = warc_partitions(sources.specs())
+    missing = [key for key in context.partition_keys if key not in found]
+    if missing:
+        raise dg.Failure(
+            f"partition {missing[0]!r}: no such file in the warc sources of {sources.config_path}"
+        )
+    parts = [found[key] for key in context.partition_keys]
+    batches = batch_files(parts, resolve().warc_batch_bytes, _workers())
+    context.log.info(f"{len(parts)} WARC files in {len(batches)} steps")
+    for number, batch in enumerate(batches):
+        keys = [part.key for part in batch]
+        yield dg.DynamicOutput(keys, mapping_key=_mapping_key(number, keys[0]))
+
+
+@dg.op(description="Read a batch of WARC files, segment their pages, stage pages and blocks.")
 def read_warc_file(
     context: dg.OpExecutionContext,
-    key: str,
+    keys: list,
     warehouse: WarehouseResource,
     sources: SourcesResource,
-) -> dict:
-    part = warc_partitions(sources.specs()).get(key)
-    if part is None:
-        raise dg.Failure(
-            f"partition {key!r}: no such file in the warc sources of {sources.config_path}"
+) -> list[dict]:
+    found = warc_partitions(sources.specs())
+    reports = []
+    for key in keys:
+        part = found.get(key)
+        if part is None:
+            raise dg.Failure(
+                f"partition {key!r}: no such file in the warc sources of {sources.config_path}"
+            )
+        report = steps.read_warc_partition(
+            warehouse.store(), part, context.run.run_id, resolve().stage_pages
         )
-    report = steps.read_warc_partition(
-        warehouse.store(), part, context.run.run_id, resolve().stage_pages
-    )
-    for failure in report.failures[:20]:
-        context.log.warning(failure)
-    pages = report.counts.get("pages", 0)
-    context.log.info(f"{key}: {pages} pages in {report.seconds:.1f} s")
-    return _report(report)
+        for failure in report.failures[:20]:
+            context.log.warning(failure)
+        pages = report.counts.get("pages", 0)
+        context.log.info(f"{key}: {pages} pages in {report.seconds:.1f} s")
+        reports.append(_report(report))
+    return reports
 
 
 @dg.op(description="Load every staged WARC partition into the warehouse (one writer).")
 def load_warc_files(
-    context: dg.OpExecutionContext, reports: list[dict], warehouse: WarehouseResource
+    context: dg.OpExecutionContext, batches: list[list[dict]], warehouse: WarehouseResource
 ) -> None:
+    reports = [report for batch in batches for report in batch]
     with warehouse.writer(context) as con:
         loaded = steps.load_staged_pages(warehouse.store(), con, context.run.run_id)
         rows = summaries.row_count(con, "pages")
@@ -90,7 +115,8 @@ def load_warc_files(
         "Pages of WARC/WET files (the `warc` sources), one partition per file: HTML responses "
         "and WET conversions become `pages` rows with their WARC file, offset and record id, "
         "segmented into `page_blocks` in the same step. A backfill of N files is one run of "
-        "N parallel steps; one step then loads what they staged."
+        "N parallel steps (files smaller than the warc_batch_bytes setting share a step); one "
+        "step then loads what they staged."
     ),
 )
 def warc_pages():

@@ -4,7 +4,8 @@
     uv run python -m orchestration.backfill --dask tcp://127.0.0.1:8786   # a running dask cluster
     uv run python -m orchestration.backfill --in-process       # one process (the reference)
 
-The run covers the whole range of ``warc_files`` partitions: one parallel step per file, then
+The run covers the whole range of ``warc_files`` partitions: one parallel step per file (files
+below the ``warc_batch_bytes`` setting share one), then
 the model is relearnt from the merged partition counts and changed pages are extracted in
 parallel slices. The run is recorded in the warehouse's Dagster history (``orchestration.home``;
 ``DAGSTER_HOME`` when set) and holds the warehouse's run lock, as every run does.

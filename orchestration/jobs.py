@@ -44,7 +44,8 @@ warc_backfill_job = dg.define_asset_job(
     "warc_backfill",
     selection=WARC_SELECTION,
     description=(
-        "Load a range of WARC partitions, one parallel step per file, then relearn the model "
+        "Load a range of WARC partitions, one parallel step per file (small files batched), "
+        "then relearn the model "
         "from the merged partition counts and extract the changed pages in parallel slices."
     ),
     executor_def=locked(dg.multiprocess_executor).configured(

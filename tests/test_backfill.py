@@ -23,7 +23,13 @@ from orchestration.definitions import build_defs  # noqa: E402
 from orchestration.resources import SourcesResource  # noqa: E402
 from orchestration.warc_sensor import RANGE_END, RANGE_START, warc_sensor  # noqa: E402
 
-ENV = ("WINNOW_SOURCES", "WINNOW_WAREHOUSE", "WINNOW_WORK_DIR", "WINNOW_DASK_SCHEDULER")
+ENV = (
+    "WINNOW_SOURCES",
+    "WINNOW_WAREHOUSE",
+    "WINNOW_WORK_DIR",
+    "WINNOW_DASK_SCHEDULER",
+    "WINNOW_WARC_BATCH_BYTES",
+)
 
 #: What must be equal between two runs (run ids, timestamps and file paths aside).
 CONTENT = {
@@ -59,6 +65,7 @@ def _using(crawl: Path, name: str) -> Iterator[Path]:
     published = crawl / name / "warehouse.duckdb"
     saved = {k: os.environ.get(k) for k in ENV}
     os.environ.update(WINNOW_SOURCES=str(crawl / "sources.yaml"), WINNOW_WAREHOUSE=str(published))
+    os.environ["WINNOW_WARC_BATCH_BYTES"] = "0"  # a step per file: the parallel steps compared
     os.environ.pop("WINNOW_WORK_DIR", None)
     try:
         yield published

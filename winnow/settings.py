@@ -25,6 +25,7 @@ ENV = {
     "page_seconds": "WINNOW_PAGE_SECONDS",
     "stage_pages": "WINNOW_STAGE_PAGES",
     "extract_slice_pages": "WINNOW_EXTRACT_SLICE_PAGES",
+    "warc_batch_bytes": "WINNOW_WARC_BATCH_BYTES",
     "dask_scheduler": "WINNOW_DASK_SCHEDULER",
     "duckdb_memory": "WINNOW_DUCKDB_MEMORY",
     "max_chrome_bodies_share": "WINNOW_MAX_CHROME_BODIES_SHARE",
@@ -56,6 +57,9 @@ class Settings:
     stage_pages: int = 200
     #: Pages one parallel extraction step takes (more slices than workers balances the load).
     extract_slice_pages: int = 1000
+    #: WARC files smaller than this are read together in one step, in batches of about this
+    #: size (a step costs seconds to start: 3 files of 6 pages were 3 steps); 0: a step a file.
+    warc_batch_bytes: int = 16_000_000
     #: A running dask scheduler (``tcp://127.0.0.1:8786``) the ``warc_backfill_dask`` job uses.
     dask_scheduler: str | None = None
     #: DuckDB's memory cap per connection of a run (it spills to disk past it).

@@ -44,6 +44,27 @@ def warc_partitions(specs: list[SourceSpec]) -> dict[str, WarcPartition]:
     return found
 
 
+def batch_files(
+    parts: list[WarcPartition], max_bytes: int, min_batches: int
+) -> list[list[WarcPartition]]:
+    """The files in steps: each file of ``max_bytes`` or more alone, the smaller ones packed in
+    order into batches of about ``max_bytes``, yet into ``min_batches`` batches at least (when
+    there are that many files) so every worker gets some. ``max_bytes`` 0: a batch per file."""
+    sizes = {part.key: part.file.stat().st_size for part in parts}
+    if max_bytes <= 0:
+        return [[part] for part in parts]
+    small = [part for part in parts if sizes[part.key] < max_bytes]
+    batches = [[part] for part in parts if sizes[part.key] >= max_bytes]
+    total = sum(sizes[part.key] for part in small)
+    count = min(len(small), max(-(-total // max_bytes), min_batches))
+    packed: list[list[WarcPartition]] = [[] for _ in range(count)]
+    before = 0
+    for part in small:
+        packed[min(count - 1, before * count // max(total, 1))].append(part)
+        before += sizes[part.key]
+    return [batch for batch in packed if batch] + batches
+
+
 def day_key(day: date) -> str:
     return day.isoformat()
 
