@@ -48,5 +48,8 @@ def announce() -> None:
     print(f"winnow: {', '.join(shown)}", file=sys.stderr, flush=True)
 
 
+#: The settings ``defs`` was built with: a process that changes its environment and runs again
+#: (``orchestration.launch.run_job``) rebuilds the definitions when they differ.
+BUILT_WITH = resolve()
 defs = build_defs()
 announce()

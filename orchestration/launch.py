@@ -11,6 +11,8 @@ can be re-executed from the UI or with ``execute_job(..., reexecution_options=..
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Mapping
 
 import dagster as dg
@@ -19,7 +21,7 @@ from dagster._core.execution.api import execute_run
 from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
-from winnow.settings import ROOT
+from winnow.settings import ROOT, resolve
 
 LOCATION = "winnow"
 WORKSPACE = ROOT / "workspace.yaml"
@@ -27,7 +29,11 @@ MODULE = "orchestration.definitions"
 
 
 def recon_job(name: str) -> ReconstructableJob:
-    """Job ``name`` of the code location, as a run worker would load it."""
+    """Job ``name`` of the code location, as a run worker would load it; definitions this
+    process built earlier under other settings (sources, warehouse) are built again first."""
+    module = sys.modules.get(MODULE)
+    if module is not None and resolve() != module.BUILT_WITH:
+        importlib.reload(module)
     repo = ReconstructableRepository.for_module(MODULE, "defs", working_directory=str(ROOT))
     return repo.get_reconstructable_job(name)
 

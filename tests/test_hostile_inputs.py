@@ -296,7 +296,7 @@ def test_winnow_extract_names_a_timed_out_page_by_its_page_id(tmp_path):
     in the run); a repeated id is told apart as ``<id>#2``."""
     folder = tmp_path / "ds"
     folder.mkdir()
-    slow = b"<html><body><article><h1>Slow</h1><p>" + b"word " * 1_900_000 + b"</p></article>"
+    slow = b"<html><body><article><h1>Slow</h1>" + b"<p>a word here</p>" * 400_000 + b"</article>"
     (folder / "slow.html").write_bytes(slow)
     (folder / "fine.html").write_text(_article("Fine page"))
     rows = [("fine-story", "fine.html"), ("slow-story", "slow.html"), ("slow-story", "slow.html")]
@@ -326,7 +326,7 @@ def test_winnow_run_stores_statuses_and_checks_hold(tmp_path, monkeypatch):
     """A run over the hostile source (and a slow page): every page has a row with its
     status, quarantined pages have no article, the checks pass, the run publishes."""
     _hostile_dataset(tmp_path)
-    slow = b"<html><body><article><h1>Slow</h1><p>" + b"word " * 1_900_000 + b"</p></article>"
+    slow = b"<html><body><article><h1>Slow</h1>" + b"<p>a word here</p>" * 400_000 + b"</article>"
     (tmp_path / "ds" / "slow.html").write_bytes(slow)
     with (tmp_path / "ds" / "manifest.jsonl").open("a") as manifest:
         manifest.write(json.dumps({"page_id": "slow", "file": "slow.html"}) + "\n")
