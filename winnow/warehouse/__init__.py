@@ -65,6 +65,7 @@ _TABLES = frozenset(
     }
 )
 
+# The names defined here, then the ``tables`` functions loaded on first use (one list of those).
 __all__ = [
     "MIGRATIONS_DIR",
     "DiskFull",
@@ -79,41 +80,14 @@ __all__ = [
     "Warehouse",
     "WarehouseMissing",
     "check_stage_order",
-    "compress",
-    "connect",
     "connect_file",
-    "decompress",
-    "drop_stale_blocks",
     "latest_version",
     "mark_stage",
     "migrate",
     "migrations",
-    "model_blocks",
     "open_published",
-    "pages_needing_articles",
-    "pages_without_blocks",
-    "query_frame",
-    "read_articles",
-    "read_boilerplate",
-    "read_page_info",
-    "read_pages",
-    "read_segments",
-    "run",
-    "scalar",
-    "set_page_status",
-    "site_counts",
-    "sites_of",
-    "stored_versions",
-    "table_counts",
-    "transaction",
     "verify",
-    "write_articles",
-    "write_blocks",
-    "write_clusters",
-    "write_model",
-    "write_site_models",
-    "write_pages",
-    "write_segments",
+    *sorted(_TABLES),
 ]
 
 
